@@ -1,0 +1,332 @@
+/*
+ * libtsrunc-spawn: what Node (through koffi) cannot do itself. See spawn.h.
+ *
+ * The caller is a multi-threaded process. Between clone3 and execveat the child
+ * is a copy of one thread of it, while other threads' locks may be held: it may
+ * only make raw syscalls on memory prepared before the clone. No malloc, no
+ * stdio, no glibc wrappers that take locks or broadcast to threads (setxid).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* Namespace flags only: CLONE_VM, CLONE_FILES & co. would break the fork-like child. */
+#define NS_FLAGS                                                                                           \
+	((uint64_t)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | \
+		    CLONE_NEWNET | CLONE_NEWTIME))
+
+/* Everything the child needs, laid out before clone3. */
+struct child_plan {
+	int memfd;
+	int sock;
+	int target; /* 3 + preserve_fds: where the socket goes */
+	int wait_userns;
+	char *argv[4];
+	char *envp[1];
+	char sock_str[16];
+	char ppid_str[16];
+};
+
+/* The kernel's struct sigaction (not libc's): handler, flags, restorer, mask. */
+struct ksigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+static void fmt_int(char *buf, long v)
+{
+	char tmp[24];
+	int n = 0;
+	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*buf++ = '-';
+	while (n)
+		*buf++ = tmp[--n];
+	*buf = 0;
+}
+
+static __attribute__((noreturn)) void child_die(void)
+{
+	syscall(SYS_exit_group, 127);
+	__builtin_unreachable();
+}
+
+/* Runs in the child: raw syscalls only, on the prepared plan. */
+static __attribute__((noreturn, noinline)) void child(const struct child_plan *p)
+{
+	if (p->wait_userns) {
+		/* Until tsrunc has written uid_map/gid_map we are nobody; one byte says done. */
+		char b;
+		long r;
+		do
+			r = syscall(SYS_read, p->sock, &b, 1);
+		while (r < 0 && errno == EINTR);
+		if (r != 1)
+			child_die();
+		/* Raw syscalls: glibc's setres[ug]id would signal the parent's other threads. */
+		if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
+			child_die();
+	}
+
+	/* Move both fds we still need above the target range first, so that placing
+	 * the socket at `target` can clobber neither of them, whatever their numbers. */
+	long sock = syscall(SYS_fcntl, p->sock, F_DUPFD_CLOEXEC, p->target + 1);
+	long mem = syscall(SYS_fcntl, p->memfd, F_DUPFD_CLOEXEC, p->target + 1);
+	if (sock < 0 || mem < 0)
+		child_die();
+	if (syscall(SYS_dup3, sock, p->target, 0) < 0)
+		child_die();
+
+	/* Node marks 0-2 close-on-exec; preserved fds may be too. A missing one is fine. */
+	for (int fd = 0; fd < p->target; fd++)
+		if (syscall(SYS_fcntl, fd, F_SETFD, 0) < 0 && errno != EBADF)
+			child_die();
+	/* Everything else (Node's epoll, pipes, the memfd copy) is gone at exec.
+	 * CLOEXEC rather than close keeps `mem` usable for execveat itself. */
+	if (syscall(SYS_close_range, p->target + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		child_die();
+
+	/* Dispositions first, then the mask: a pending signal then meets SIG_DFL,
+	 * never one of Node's handlers. 32/33 (glibc internal), SIGKILL and SIGSTOP
+	 * answer EINVAL, which is fine. */
+	struct ksigaction dfl = { .handler = SIG_DFL };
+	for (int sig = 1; sig <= 64; sig++)
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	uint64_t empty = 0;
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(empty)) < 0)
+		child_die();
+
+	syscall(SYS_execveat, mem, "", p->argv, p->envp, AT_EMPTY_PATH);
+	child_die();
+}
+
+/* A sealed, in-memory copy of the init: /proc/<pid>/exe can never reach a
+ * writable host file (CVE-2019-5736). Per call, nothing cached. */
+static int sealed_copy(const char *path)
+{
+	int err;
+	int mfd = memfd_create("tsrunc-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (mfd < 0 && errno == EINVAL) /* kernels before 6.3 know no MFD_EXEC */
+		mfd = memfd_create("tsrunc-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return -errno;
+
+	int src = open(path, O_RDONLY | O_CLOEXEC);
+	if (src < 0) {
+		err = -errno;
+		goto out_mfd;
+	}
+	struct stat st;
+	if (fstat(src, &st) < 0) {
+		err = -errno;
+		goto out_src;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = -EACCES;
+		goto out_src;
+	}
+	off_t off = 0;
+	while (off < st.st_size) {
+		ssize_t n = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			goto out_src;
+		}
+		if (n == 0) { /* the file shrank under us */
+			err = -EIO;
+			goto out_src;
+		}
+	}
+	int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	if (fcntl(mfd, F_ADD_SEALS, seals | F_SEAL_EXEC) < 0) {
+		if (errno != EINVAL || fcntl(mfd, F_ADD_SEALS, seals) < 0) {
+			err = -errno;
+			goto out_src;
+		}
+	}
+	close(src);
+	return mfd;
+out_src:
+	close(src);
+out_mfd:
+	close(mfd);
+	return err;
+}
+
+EXPORT int32_t tsrunc_spawn(const struct tsrunc_spawn_req *req, int32_t *pidfd_out)
+{
+	if (req == NULL || pidfd_out == NULL || req->init_path == NULL || req->sock_fd < 0 ||
+	    req->preserve_fds < 0 || req->preserve_fds > (1 << 20) || (req->clone_flags & ~NS_FLAGS) != 0)
+		return -EINVAL;
+
+	int mfd = sealed_copy(req->init_path);
+	if (mfd < 0)
+		return mfd;
+
+	struct child_plan p = {
+		.memfd = mfd,
+		.sock = req->sock_fd,
+		.target = 3 + req->preserve_fds,
+		.wait_userns = req->wait_for_userns_map != 0,
+	};
+	fmt_int(p.sock_str, p.target);
+	fmt_int(p.ppid_str, getpid());
+	p.argv[0] = "tsrunc-init";
+	p.argv[1] = p.sock_str;
+	p.argv[2] = p.ppid_str;
+	p.argv[3] = NULL;
+	p.envp[0] = NULL;
+
+	int pidfd = -1;
+	struct clone_args args;
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_PIDFD | req->clone_flags;
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	if (req->cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)req->cgroup_fd;
+	}
+
+	/* Block every signal across clone3 so the child can never run one of Node's
+	 * handlers before it has reset them; the parent restores its mask at once. */
+	sigset_t all, old;
+	sigfillset(&all);
+	int rc = pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (rc != 0) {
+		close(mfd);
+		return -rc;
+	}
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		child(&p);
+	int err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(mfd);
+	if (pid < 0)
+		return -err;
+	*pidfd_out = pidfd;
+	return (int32_t)pid;
+}
+
+EXPORT int32_t tsrunc_socketpair(int32_t fds[2])
+{
+	int sv[2];
+	if (fds == NULL)
+		return -EINVAL;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	fds[0] = sv[0];
+	fds[1] = sv[1];
+	return 0;
+}
+
+EXPORT int32_t tsrunc_wait_pidfd(int32_t pidfd)
+{
+	siginfo_t si;
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED) == 0)
+			break;
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (si.si_code == CLD_EXITED)
+		return si.si_status;
+	return 128 + si.si_status; /* CLD_KILLED, CLD_DUMPED */
+}
+
+EXPORT int32_t tsrunc_pidfd_signal(int32_t pidfd, int32_t sig)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+EXPORT int32_t tsrunc_pidfd_open(int32_t pid)
+{
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -errno;
+	return (int32_t)fd;
+}
+
+EXPORT int32_t tsrunc_flock(int32_t fd, int32_t op)
+{
+	while (flock(fd, op) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+EXPORT int32_t tsrunc_open_dir_path(const char *path)
+{
+	if (path == NULL)
+		return -EINVAL;
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+EXPORT int32_t tsrunc_mkfifo(const char *path, uint32_t mode)
+{
+	if (path == NULL)
+		return -EINVAL;
+	if (mkfifo(path, (mode_t)mode) < 0)
+		return -errno;
+	/* The process umask applies to mkfifo; changing the umask would race with
+	 * Node's other threads, so set the exact mode afterwards instead. */
+	if (chmod(path, (mode_t)mode) < 0) {
+		int err = -errno;
+		unlink(path);
+		return err;
+	}
+	return 0;
+}
+
+EXPORT int32_t tsrunc_set_subreaper(int32_t on)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, on ? 1UL : 0UL, 0UL, 0UL, 0UL) < 0)
+		return -errno;
+	return 0;
+}

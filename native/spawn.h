@@ -1,0 +1,66 @@
+/*
+ * libtsrunc-spawn: the few syscalls the Node process needs and Node lacks.
+ * Loaded by koffi from src/native/helper.ts (the only TypeScript file that
+ * declares these functions). Every function returns >= 0 on success and
+ * -errno on failure; none of them keeps state between calls.
+ */
+#ifndef TSRUNC_SPAWN_H
+#define TSRUNC_SPAWN_H
+
+#include <stdint.h>
+
+struct tsrunc_spawn_req {
+	/* Path of the tsrunc-init executable. It is copied into a sealed memfd and
+	 * executed from there, so /proc/<pid>/exe of the init can never reach a
+	 * writable host file (CVE-2019-5736). */
+	const char *init_path;
+	/* The child's end of the socketpair. In the child it is moved to fd
+	 * 3 + preserve_fds and passed to the init as argv[1]. */
+	int32_t sock_fd;
+	/* --preserve-fds: fds 3 .. 3+preserve_fds-1 are kept at their numbers. */
+	int32_t preserve_fds;
+	/* CLONE_NEW* flags for clone3. */
+	uint64_t clone_flags;
+	/* An O_PATH/O_DIRECTORY fd of a cgroup v2 directory for CLONE_INTO_CGROUP, or -1. */
+	int32_t cgroup_fd;
+	/* 1 when clone_flags has CLONE_NEWUSER: the child waits for one byte on
+	 * sock_fd (sent once uid_map/gid_map are written), then becomes uid/gid 0 of
+	 * its namespace before it execs the init (or exec would drop its capabilities). */
+	int32_t wait_for_userns_map;
+};
+
+/*
+ * clone3 a child that, with only async-signal-safe syscalls, clears close-on-exec on
+ * fds 0-2 and the preserved fds, moves sock_fd, closes every other fd, resets the
+ * signal mask and every disposition, and execs the sealed init as
+ *   tsrunc-init <sock fd> <parent pid>
+ * with an empty environment. Returns the pid (>0) and stores a pidfd in *pidfd_out.
+ */
+int32_t tsrunc_spawn(const struct tsrunc_spawn_req *req, int32_t *pidfd_out);
+
+/* socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): fds[0] for tsrunc, fds[1] for the child. */
+int32_t tsrunc_socketpair(int32_t fds[2]);
+
+/* Blocks until the process behind pidfd exits; returns the wait status encoded as
+ * (exit code) or (128 + signal). Meant to run on a koffi worker thread. */
+int32_t tsrunc_wait_pidfd(int32_t pidfd);
+
+/* pidfd_send_signal(pidfd, sig). */
+int32_t tsrunc_pidfd_signal(int32_t pidfd, int32_t sig);
+
+/* pidfd_open(pid, 0). */
+int32_t tsrunc_pidfd_open(int32_t pid);
+
+/* flock(fd, op). */
+int32_t tsrunc_flock(int32_t fd, int32_t op);
+
+/* open(path, O_PATH|O_DIRECTORY|O_CLOEXEC) — for CLONE_INTO_CGROUP. */
+int32_t tsrunc_open_dir_path(const char *path);
+
+/* mkfifo(path, mode). */
+int32_t tsrunc_mkfifo(const char *path, uint32_t mode);
+
+/* prctl(PR_SET_CHILD_SUBREAPER, on). */
+int32_t tsrunc_set_subreaper(int32_t on);
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine (as root) to build and run tsrunc: system packages,
+# npm dependencies, the build, and the example bundle's rootfs. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: tsrunc needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# gcc/make build the spawn library, musl-gcc the small static init; busybox-static
+# fills the example rootfs.
+need=()
+for pkg in gcc make libc6-dev musl-tools busybox-static; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+bash scripts/make-rootfs.sh bundles/example/rootfs

@@ -1,0 +1,143 @@
+/**
+ * The container's own cgroup in the unified (v2) hierarchy. On a pure v2 host this is
+ * /sys/fs/cgroup; on a hybrid host (v1 controllers + cgroup2 at /sys/fs/cgroup/unified)
+ * it is the unified mount, which has no controllers but gives every container PSI,
+ * cgroup.kill, and an id for eBPF attribution. All cgroup file I/O lives in cgroups/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { TsruncError } from '../errors.js';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+const CANDIDATES = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'];
+
+/** The mount point of the unified hierarchy, or undefined when there is none. */
+export function unifiedMount(): string | undefined {
+  for (const dir of CANDIDATES) {
+    try {
+      if (Number(fs.statfsSync(dir).type) === CGROUP2_SUPER_MAGIC) return dir;
+    } catch {
+      // not mounted here
+    }
+  }
+  return undefined;
+}
+
+/** This process's own cgroup in the unified hierarchy ("0::/path" in /proc/self/cgroup). */
+function ownUnifiedCgroup(): string {
+  const line = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+  return line ? line.slice(3) : '/';
+}
+
+/**
+ * The container's cgroup path inside the hierarchy: cgroupsPath when absolute, relative
+ * to our own cgroup when relative, and, like runc, `<own cgroup>/<id>` when empty.
+ * A systemd-style "slice:prefix:name" is mapped to its cgroupfs path.
+ */
+export function containerCgroupPath(cgroupsPath: string | undefined, id: string): { path: string; warning?: string } {
+  let p = cgroupsPath ?? '';
+  let warning: string | undefined;
+  const parts = p.split(':');
+  if (parts.length === 3 && !p.startsWith('/')) {
+    const [slice, prefix, name] = parts as [string, string, string];
+    p = path.posix.join('/', slice || 'system.slice', `${prefix ? prefix + '-' : ''}${name}.scope`);
+    warning = `cgroupsPath "${cgroupsPath}" is systemd style and no systemd cgroup driver is used: using ${p}`;
+  }
+  if (p === '') p = id;
+  const full = p.startsWith('/') ? path.posix.normalize(p) : path.posix.join(ownUnifiedCgroup(), p);
+  if (full.split('/').includes('..') || full === '/') {
+    throw new TsruncError('EBUNDLE_CGROUP', `config.json: linux.cgroupsPath: "${cgroupsPath}" does not name a cgroup below the root`,
+      'use an absolute path such as /mygroup/container1');
+  }
+  return warning ? { path: full, warning } : { path: full };
+}
+
+/** The directories from the hierarchy root down to `dir` that do not exist yet, shallowest first. */
+export function missingDirs(mount: string, cgPath: string): string[] {
+  const out: string[] = [];
+  let cur = mount;
+  for (const part of cgPath.split('/').filter(Boolean)) {
+    cur = path.join(cur, part);
+    if (!fs.existsSync(cur)) out.push(cur);
+  }
+  return out;
+}
+
+/** Creates the given directories in order (they were recorded as intent first). */
+export function createDirs(dirs: readonly string[]): void {
+  for (const d of dirs) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** A cgroup that already exists must be empty and not frozen to be used by a new container. */
+export function checkUsable(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  if (readProcs(dir).length > 0) {
+    throw new TsruncError('ECGROUP', `cgroup ${dir} already has processes`, 'use a cgroupsPath of its own for each container');
+  }
+  try {
+    if (fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim() === '1') {
+      throw new TsruncError('ECGROUP', `cgroup ${dir} is frozen`, 'thaw it (echo 0 > cgroup.freeze) or use another cgroupsPath');
+    }
+  } catch (e) {
+    if (e instanceof TsruncError) throw e;
+  }
+}
+
+export function readProcs(dir: string): number[] {
+  try {
+    return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function populated(dir: string): boolean {
+  try {
+    return /^populated 1$/m.test(fs.readFileSync(path.join(dir, 'cgroup.events'), 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** SIGKILLs everything in the cgroup (cgroup.kill) and waits until it is empty. */
+export function killAll(dir: string, timeoutMs = 5000): void {
+  if (!fs.existsSync(dir)) return;
+  try {
+    fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+  } catch {
+    for (const pid of readProcs(dir)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
+  const until = Date.now() + timeoutMs;
+  while (populated(dir) && Date.now() < until) sleep(2);
+}
+
+/** Removes the directories we created, deepest first; ones still busy are reported. */
+export function removeDirs(dirs: readonly string[]): void {
+  for (const d of [...dirs].reverse()) {
+    for (let i = 0; ; i++) {
+      try {
+        fs.rmdirSync(d);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        // EBUSY: the last task is still leaving; children of a deeper level: skip.
+        if (code === 'EBUSY' && i < 500) { sleep(2); continue; }
+        if (code === 'ENOTEMPTY') break;
+        throw new TsruncError('ECGROUP', `remove cgroup ${d}: ${code}`, 'kill what is left in it, then run delete --force again');
+      }
+    }
+  }
+}

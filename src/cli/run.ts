@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { runContainer } from '../container/run.js';
+import { action } from './context.js';
+import { createFlags, preserveFds, type CreateFlags } from './create.js';
+
+export function register(program: Command): void {
+  createFlags(program.command('run').description('create and start a container, wait for it, delete it'))
+    .option('-d, --detach', 'return once the container has started')
+    .option('--keep', 'do not delete the container after it exits')
+    .argument('<id>', 'container id')
+    .action(action(async (g, log, id: string, flags: CreateFlags & { detach?: boolean; keep?: boolean }) => {
+      const status = await runContainer({
+        root: g.root,
+        id,
+        bundle: flags.bundle,
+        ...(flags.pidFile ? { pidFile: flags.pidFile } : {}),
+        noPivot: !flags.pivot,
+        preserveFds: preserveFds(flags.preserveFds),
+        systemdCgroup: Boolean(g.systemdCgroup),
+        warn: log.warn,
+        detach: Boolean(flags.detach),
+        keep: Boolean(flags.keep),
+      });
+      process.exitCode = status;
+    }));
+}

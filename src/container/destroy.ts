@@ -1,0 +1,29 @@
+import { killAll, removeDirs } from '../cgroups/unified.js';
+import { isAlive } from './procfs.js';
+import type { ContainerRecord } from './record.js';
+import type { Store } from './store.js';
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Releases everything a container holds, in the reverse order it was taken: its
+ * processes (the init, then whatever is left in its cgroup), its cgroup directories,
+ * its state directory. Works from the intent record alone, so it also cleans up after
+ * a create that was killed half-way.
+ */
+export function destroy(store: Store, rec: ContainerRecord): void {
+  if (rec.pid !== undefined && isAlive(rec.pid, rec.pidStartTime)) {
+    try { process.kill(rec.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  if (rec.cgroup) {
+    killAll(rec.cgroup.unified);
+    removeDirs(rec.cgroup.createdDirs);
+  }
+  if (rec.pid !== undefined) {
+    const until = Date.now() + 5000;
+    while (isAlive(rec.pid, rec.pidStartTime) && Date.now() < until) sleep(2);
+  }
+  store.remove(rec.id);
+}

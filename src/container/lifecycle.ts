@@ -1,0 +1,123 @@
+/** start, kill, delete and state: the lifecycle of an existing container. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readProcs } from '../cgroups/unified.js';
+import { TsruncError, errnoCode } from '../errors.js';
+import { destroy } from './destroy.js';
+import { isAlive } from './procfs.js';
+import type { ContainerRecord, OciState, Status } from './record.js';
+import { ociState, runtimeFacts, statusOf } from './status.js';
+import { FIFO, Store, notFound } from './store.js';
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function load(store: Store, id: string): { rec: ContainerRecord; status: Status } {
+  const rec = store.read(id);
+  if (!rec) throw notFound(id);
+  return { rec, status: statusOf(rec, store.dir(id)) };
+}
+
+export function containerState(root: string, id: string): OciState & { tsrunc?: Record<string, unknown> } {
+  const { rec, status } = load(new Store(root), id);
+  const facts = runtimeFacts(rec, status);
+  return facts ? { ...ociState(rec, status), tsrunc: facts } : ociState(rec, status);
+}
+
+export function listContainers(root: string): OciState[] {
+  const store = new Store(root);
+  return store.ids().flatMap((id) => {
+    const rec = store.read(id);
+    return rec ? [ociState(rec, statusOf(rec, store.dir(id)))] : [];
+  });
+}
+
+/** `start`: releases the init blocked on exec.fifo, which then execs the user process. */
+export function startContainer(root: string, id: string): void {
+  const store = new Store(root);
+  const lock = store.lock(id);
+  if (!lock) throw notFound(id);
+  try {
+    const { rec, status } = load(store, id);
+    if (status !== 'created') {
+      const msg = status === 'stopped' ? 'cannot start a container that has stopped'
+        : status === 'creating' ? `cannot start container "${id}": it is still being created`
+        : 'cannot start an already running container';
+      throw new TsruncError('ESTATE', msg, status === 'stopped' ? 'delete it and create it again' : '');
+    }
+    const fifo = path.join(store.dir(id), FIFO);
+    // Non-blocking: a dead init must not hang us. Our open lets the init's open for
+    // writing complete; the byte it then writes is the proof that it is going on.
+    const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(1);
+      for (;;) {
+        let n = 0;
+        try {
+          n = fs.readSync(fd, buf, 0, 1, null);
+        } catch (e) {
+          if (errnoCode(e) !== 'EAGAIN') throw e;
+        }
+        if (n === 1) break;
+        if (!isAlive(rec.pid!, rec.pidStartTime)) {
+          throw new TsruncError('ESTATE', 'cannot start a container that has stopped', 'delete it and create it again');
+        }
+        sleep(1);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.rmSync(fifo, { force: true });
+    rec.phase = 'started';
+    store.write(rec);
+  } finally {
+    lock.close();
+  }
+}
+
+/** `kill`: a signal to the container process, or with `all` to every process of its cgroup. */
+export function killContainer(root: string, id: string, signal: number, all: boolean): void {
+  const store = new Store(root);
+  const { rec, status } = load(store, id);
+  if (status === 'stopped' || status === 'creating' || rec.pid === undefined) {
+    throw new TsruncError('ESTATE', 'container not running', `container "${id}" is ${status}`);
+  }
+  const pids = all && rec.cgroup ? readProcs(rec.cgroup.unified) : [rec.pid];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch (e) {
+      if (errnoCode(e) !== 'ESRCH') throw e;
+      if (pid === rec.pid && !all) throw new TsruncError('ESTATE', 'container not running: no such process', '');
+    }
+  }
+}
+
+/** `delete`: a stopped or created container, or with `force` any; an unknown id with force is fine. */
+export function deleteContainer(root: string, id: string, force: boolean): void {
+  const store = new Store(root);
+  const lock = store.lock(id);
+  if (!lock) {
+    if (force) return;
+    throw notFound(id);
+  }
+  try {
+    const rec = store.read(id);
+    if (!rec) {
+      // A directory without a record: a create killed before it wrote its intent.
+      if (force) return store.remove(id);
+      throw notFound(id);
+    }
+    const status = statusOf(rec, store.dir(id));
+    if ((status === 'running' || status === 'paused') && !force) {
+      throw new TsruncError('ESTATE', `cannot delete container "${id}" that is not stopped: ${status}`, 'stop it with tsrunc kill, or use delete --force');
+    }
+    if (status === 'creating' && !force) {
+      throw new TsruncError('ESTATE', `cannot delete container "${id}": it is still being created`, 'wait, or use delete --force');
+    }
+    destroy(store, rec);
+  } finally {
+    lock.close();
+  }
+}

@@ -1,0 +1,46 @@
+import type { Spec } from '../spec/generated/types.js';
+
+/**
+ * What tsrunc keeps about a container in `<root>/<id>/state.json`. Written first as an
+ * intent (phase "creating", before any resource is taken), so that a runtime killed
+ * half-way can always be cleaned up by `delete --force`.
+ */
+export interface ContainerRecord {
+  version: 1;
+  id: string;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339 with nanoseconds, like runc. */
+  created: string;
+  owner: string;
+  annotations: Record<string, string>;
+  phase: 'creating' | 'created' | 'started';
+  /** The tsrunc process doing the create: while it lives, the container is "creating". */
+  creator: { pid: number; startTime: string };
+  pid?: number;
+  pidStartTime?: string;
+  ownPidNs: boolean;
+  systemdCgroup: boolean;
+  cgroup?: {
+    /** The container's unified cgroup directory (host path). */
+    unified: string;
+    /** Directories tsrunc creates for it (and removes on delete), shallowest first. */
+    createdDirs: string[];
+  };
+  spec: Spec;
+}
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** The OCI state (runtime-spec "State") as `tsrunc state` prints it. */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}

@@ -1,0 +1,115 @@
+/**
+ * koffi bindings of libtsrunc-spawn.so (native/spawn.h). The only file that declares
+ * its functions; loaded on first use so that commands which do not spawn never pay
+ * for koffi.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { nativeDir } from './paths.js';
+
+export interface SpawnRequest {
+  initPath: string;
+  sockFd: number;
+  preserveFds: number;
+  cloneFlags: number;
+  cgroupFd: number;
+  waitForUsernsMap: boolean;
+}
+
+export interface Helper {
+  /** Returns pid and pidfd, or throws with the errno. */
+  spawn(req: SpawnRequest): { pid: number; pidfd: number };
+  socketpair(): [number, number];
+  /** Resolves with the exit code, or 128 + signal. */
+  waitPidfd(pidfd: number): Promise<number>;
+  pidfdSignal(pidfd: number, sig: number): void;
+  pidfdOpen(pid: number): number;
+  flock(fd: number, op: number): void;
+  openDirPath(p: string): number;
+  mkfifo(p: string, mode: number): void;
+  setSubreaper(on: boolean): void;
+}
+
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+
+/** A failed helper call, shaped like Node's system errors (code = errno name). */
+export class SysError extends Error {
+  constructor(readonly syscall: string, readonly errno: number, readonly code: string) {
+    super(`${syscall}: ${code}`);
+  }
+}
+
+function check(syscall: string, r: number): number {
+  if (r >= 0) return r;
+  const name = errnoName(-r);
+  throw new SysError(syscall, -r, name);
+}
+
+export function errnoName(errno: number): string {
+  for (const [name, n] of Object.entries(os.constants.errno as Record<string, number>)) {
+    if (n === errno) return name;
+  }
+  return `errno ${errno}`;
+}
+
+let loaded: Helper | undefined;
+
+export function helper(): Helper {
+  if (loaded) return loaded;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const koffi = require('koffi') as typeof import('koffi');
+  const lib = koffi.load(path.join(nativeDir(), 'libtsrunc-spawn.so'));
+  koffi.struct('tsrunc_spawn_req', {
+    init_path: 'const char *',
+    sock_fd: 'int32_t',
+    preserve_fds: 'int32_t',
+    clone_flags: 'uint64_t',
+    cgroup_fd: 'int32_t',
+    wait_for_userns_map: 'int32_t',
+  });
+  const spawn = lib.func('int32_t tsrunc_spawn(const tsrunc_spawn_req *req, int32_t *pidfd_out)');
+  const socketpair = lib.func('int32_t tsrunc_socketpair(int32_t *fds)');
+  const waitPidfd = lib.func('int32_t tsrunc_wait_pidfd(int32_t pidfd)');
+  const pidfdSignal = lib.func('int32_t tsrunc_pidfd_signal(int32_t pidfd, int32_t sig)');
+  const pidfdOpen = lib.func('int32_t tsrunc_pidfd_open(int32_t pid)');
+  const flock = lib.func('int32_t tsrunc_flock(int32_t fd, int32_t op)');
+  const openDirPath = lib.func('int32_t tsrunc_open_dir_path(const char *path)');
+  const mkfifo = lib.func('int32_t tsrunc_mkfifo(const char *path, uint32_t mode)');
+  const setSubreaper = lib.func('int32_t tsrunc_set_subreaper(int32_t on)');
+  loaded = {
+    spawn(req) {
+      const out = new Int32Array(1);
+      const pid = check('spawn', spawn({
+        init_path: req.initPath,
+        sock_fd: req.sockFd,
+        preserve_fds: req.preserveFds,
+        clone_flags: BigInt(req.cloneFlags),
+        cgroup_fd: req.cgroupFd,
+        wait_for_userns_map: req.waitForUsernsMap ? 1 : 0,
+      }, out));
+      return { pid, pidfd: out[0]! };
+    },
+    socketpair() {
+      const fds = new Int32Array(2);
+      check('socketpair', socketpair(fds));
+      return [fds[0]!, fds[1]!];
+    },
+    waitPidfd(pidfd) {
+      return new Promise((resolve, reject) => {
+        waitPidfd.async(pidfd, (err: unknown, r: number) => {
+          if (err) reject(err);
+          else if (r < 0) reject(new SysError('waitid', -r, errnoName(-r)));
+          else resolve(r);
+        });
+      });
+    },
+    pidfdSignal(pidfd, sig) { check('pidfd_send_signal', pidfdSignal(pidfd, sig)); },
+    pidfdOpen(pid) { return check('pidfd_open', pidfdOpen(pid)); },
+    flock(fd, op) { check('flock', flock(fd, op)); },
+    openDirPath(p) { return check(`open ${p}`, openDirPath(p)); },
+    mkfifo(p, mode) { check(`mkfifo ${p}`, mkfifo(p, mode)); },
+    setSubreaper(on) { check('prctl(PR_SET_CHILD_SUBREAPER)', setSubreaper(on ? 1 : 0)); },
+  };
+  return loaded;
+}

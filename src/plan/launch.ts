@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { SYNC } from '../native/wire.js';
+import { planDevices, planMounts, rootPropagation } from './mounts.js';
+import { planNamespaces } from './namespaces.js';
+import { planIdentity, planRlimits, requireProcess, searchPath } from './process.js';
+import { planSysctl } from './sysctl.js';
+import { TsruncError } from '../errors.js';
+import type { HostFacts, LaunchPlan, PlanOptions, Spec, Step } from './types.js';
+
+/** Parts of the spec this version does not apply yet: said out loud, never silently dropped. */
+function notYetApplied(spec: Spec): string[] {
+  const out: string[] = [];
+  if (spec.linux?.seccomp) out.push('linux.seccomp is not applied yet: the container runs without a seccomp filter');
+  if (spec.linux?.resources && Object.keys(spec.linux.resources).length > 0) out.push('linux.resources are not applied yet: the container runs without cgroup limits');
+  if (spec.hooks && Object.values(spec.hooks).some((h) => Array.isArray(h) && h.length > 0)) out.push('hooks are not run yet');
+  return out;
+}
+
+/**
+ * The whole launch of a container as data: what clone3 creates, and every step of
+ * the init in order. Pure: everything about the host comes in through `host`.
+ *
+ * Order, and why:
+ *  namespaces → NAMESPACES rendezvous (cgroups and hooks while nothing runs yet)
+ *  → cgroup namespace → hostname → mounts, devices → switch root → sysctl (through
+ *  the container's /proc) → masked and read-only paths → root read-only → rlimits
+ *  → cwd → resolve the executable (so `create` fails when it is missing) → READY
+ *  rendezvous → detach → wait for `start` → drop privileges → exec.
+ */
+export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): LaunchPlan {
+  const process = requireProcess(spec);
+  if (process.terminal) {
+    throw new TsruncError('EUNSUPPORTED', 'config.json: process.terminal: a terminal is not supported yet',
+      'set "terminal": false; the process then uses the caller\'s stdio');
+  }
+  const ns = planNamespaces(spec);
+  const linux = spec.linux ?? {};
+  const rootfs = path.resolve(opts.bundleDir, spec.root?.path ?? 'rootfs');
+  const identity = planIdentity(process, host.capLastCap);
+  const steps: Step[] = [
+    ...ns.early,
+    { op: { op: 'SETSID' }, what: 'start a new session' },
+    { op: { op: 'SYNC', tag: SYNC.NAMESPACES }, what: 'wait for the runtime (namespaces ready)' },
+    ...ns.late,
+  ];
+  if (spec.hostname) steps.push({ op: { op: 'SETHOSTNAME', name: spec.hostname }, what: `set hostname ${spec.hostname}` });
+  if (spec.domainname) steps.push({ op: { op: 'SETDOMAINNAME', name: spec.domainname }, what: `set domainname ${spec.domainname}` });
+  steps.push(
+    { op: { op: 'FIFO_OPEN', path: opts.fifoPath }, what: `open ${opts.fifoPath}` },
+    { op: { op: 'PROPAGATION', path: '/', flags: rootPropagation(spec) }, what: 'set the propagation of /' },
+    { op: { op: 'ROOTFS', rootfs }, what: `bind mount the root ${rootfs}` },
+    ...planMounts(spec, opts.bundleDir, host),
+    ...planDevices(spec, ns.newUser || ns.has('user') === 'joined'),
+    opts.noPivot
+      ? { op: { op: 'MOVE_ROOT' }, what: `move the root ${rootfs} onto / (--no-pivot)` }
+      : { op: { op: 'PIVOT_ROOT' }, what: `pivot_root to ${rootfs}` },
+    ...planSysctl(linux.sysctl ?? {}, (t) => ns.has(t) !== undefined),
+    ...(linux.maskedPaths ?? []).map((p): Step => ({ op: { op: 'MASK_PATH', path: p }, what: `mask ${p}` })),
+    ...(linux.readonlyPaths ?? []).map((p): Step => ({ op: { op: 'READONLY_PATH', path: p }, what: `make ${p} read-only` })),
+    { op: { op: 'CLOSE_DEVNULL' }, what: 'close /dev/null' },
+  );
+  if (spec.root?.readonly) steps.push({ op: { op: 'ROOT_READONLY' }, what: 'remount / read-only' });
+  steps.push(...planRlimits(process));
+  if (process.oomScoreAdj !== undefined) {
+    steps.push({ op: { op: 'OOM_SCORE_ADJ', value: BigInt(process.oomScoreAdj) }, what: `set oom_score_adj ${process.oomScoreAdj}` });
+  }
+  const argv0 = process.args![0]!;
+  steps.push(
+    { op: { op: 'CHDIR', path: process.cwd }, what: `chdir to ${process.cwd}` },
+    { op: { op: 'RESOLVE_EXEC', argv0, searchPath: searchPath(process) }, what: `find ${argv0}` },
+    { op: { op: 'SYNC', tag: SYNC.READY }, what: 'wait for the runtime (created)' },
+    { op: { op: 'DETACH' }, what: 'detach from the runtime' },
+    { op: { op: 'WAIT_FIFO' }, what: 'wait for start' },
+    ...identity.steps,
+    { op: { op: 'EXEC', argv: process.args!, envp: process.env ?? [] }, what: `exec ${argv0}` },
+  );
+  const userns = ns.newUser
+    ? { uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [] }
+    : undefined;
+  return {
+    cloneFlags: ns.cloneFlags,
+    ...(userns ? { userns } : {}),
+    forks: ns.forks,
+    ownPidNs: ns.ownPidNs,
+    steps,
+    warnings: [...identity.warnings, ...notYetApplied(spec)],
+  };
+}

@@ -1,0 +1,22 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Integration tests need the built CLI and the example rootfs, which they all share
+ * read-only. The teardown proves that: a test that makes the init create a mount point
+ * in the shared image (instead of in a copy of its own) fails the run.
+ */
+export default function setup(): () => void {
+  const repo = path.resolve(__dirname, '..', '..');
+  if (!fs.existsSync(path.join(repo, 'dist', 'tsrunc'))) {
+    throw new Error('dist/tsrunc is missing: run `npm run build` first');
+  }
+  const rootfs = path.join(repo, 'bundles', 'example', 'rootfs');
+  execFileSync('bash', [path.join(repo, 'scripts', 'make-rootfs.sh'), rootfs], { stdio: 'inherit' });
+  const before = fs.readdirSync(rootfs).join(' ');
+  return () => {
+    const after = fs.readdirSync(rootfs).join(' ');
+    if (after !== before) throw new Error(`a test changed the shared rootfs ${rootfs}: [${before}] became [${after}]`);
+  };
+}
