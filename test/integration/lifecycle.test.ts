@@ -51,7 +51,8 @@ describe('run', () => {
     child.stdout.on('data', (d) => { out += d; });
     await waitFor(() => out.includes('ready'), 'the container to start');
     child.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    // 'close', not 'exit': the last output may still be in the pipe when the process exits.
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     expect(out).toContain('got TERM');
     expect(code).toBe(7);
   });
