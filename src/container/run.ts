@@ -1,9 +1,7 @@
 import { helper } from '../native/helper.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer, startContainer } from './lifecycle.js';
-
-/** Signals `run` passes on to the container process, as runc does. */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
+import { waitForwarding } from './wait.js';
 
 /**
  * `run`: create, start, and (unless detached) wait for the container process, passing
@@ -21,17 +19,9 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
     throw e;
   }
   if (opts.detach) return 0;
-  const handlers = FORWARDED.map((sig) => {
-    const h = () => {
-      try { process.kill(record.pid!, sig); } catch { /* exited meanwhile */ }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
   try {
-    return await helper().waitPidfd(pidfd);
+    return await waitForwarding(record.pid!, pidfd);
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
     if (!opts.keep) deleteContainer(opts.root, opts.id, true);
   }
 }
