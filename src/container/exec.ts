@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TsruncError } from '../errors.js';
+import { helper } from '../native/helper.js';
+import { planExec } from '../plan/exec.js';
+import type { Process } from '../plan/types.js';
+import { hostFacts } from './host-checks.js';
+import { launchInit } from './launch-init.js';
+import { statusOf } from './status.js';
+import { Store, notFound, writeAtomic } from './store.js';
+import { waitForwarding } from './wait.js';
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  process: Process;
+  detach: boolean;
+  pidFile?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+  warn(message: string): void;
+}
+
+/**
+ * `exec`: runs another process in a container. Detached, it returns once the process
+ * runs, and the process is re-parented to the caller's subreaper (conmon, the shim);
+ * otherwise tsrunc waits for it, passing signals on, and exits with its status.
+ */
+export async function execInContainer(opts: ExecOptions): Promise<number> {
+  const store = new Store(opts.root);
+  const rec = store.read(opts.id);
+  if (!rec) throw notFound(opts.id);
+  const status = statusOf(rec, store.dir(opts.id));
+  if (status === 'stopped' || status === 'creating' || rec.pid === undefined) {
+    throw new TsruncError('ESTATE', `cannot exec in a ${status} container`, 'start the container first');
+  }
+  if (status === 'paused' && !opts.ignorePaused) {
+    throw new TsruncError('ESTATE', 'cannot exec in a paused container', 'resume it first, or pass --ignore-paused');
+  }
+  const plan = planExec(rec.spec, rec.pid, opts.process, hostFacts().capLastCap);
+  plan.warnings.forEach(opts.warn);
+  // Not detached: the process is forked off the init; as a subreaper we get it back.
+  if (!opts.detach) helper().setSubreaper(true);
+  const launched = launchInit(plan, {
+    cgroupDir: rec.cgroup?.unified,
+    preserveFds: opts.preserveFds,
+    onReady: (pid) => {
+      if (opts.pidFile) writeAtomic(path.resolve(opts.pidFile), String(pid), 0o644);
+    },
+  });
+  if (opts.detach) {
+    fs.closeSync(launched.pidfd);
+    return 0;
+  }
+  return waitForwarding(launched.pid, launched.pidfd);
+}

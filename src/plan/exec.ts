@@ -1,0 +1,47 @@
+import { TsruncError } from '../errors.js';
+import { SYNC } from '../native/wire.js';
+import { CLONE } from './flags.js';
+import { planIdentity, planRlimits, requireProcess, searchPath } from './process.js';
+import type { LaunchPlan, Namespace, Process, Spec, Step } from './types.js';
+
+const KIND: Record<Namespace['type'], string> = {
+  pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mnt', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+const FLAG: Record<Namespace['type'], number> = {
+  pid: CLONE.NEWPID, network: CLONE.NEWNET, ipc: CLONE.NEWIPC, uts: CLONE.NEWUTS,
+  mount: CLONE.NEWNS, user: CLONE.NEWUSER, cgroup: CLONE.NEWCGROUP, time: CLONE.NEWTIME,
+};
+/** User first (it grants the rights for the others), mount last (it changes the root). */
+const ORDER: Namespace['type'][] = ['user', 'ipc', 'uts', 'network', 'pid', 'time', 'cgroup', 'mount'];
+
+/**
+ * `exec`: a process that joins every namespace of a running container (through the
+ * namespace files of its pid) and runs `process` there. Joining the pid namespace
+ * takes effect for children only, so the init forks once; the mount namespace puts it
+ * at the container's root.
+ */
+export function planExec(spec: Spec, containerPid: number, process: Process, capLastCap: number): LaunchPlan {
+  requireProcess({ ...spec, process });
+  if (process.terminal) {
+    throw new TsruncError('EUNSUPPORTED', 'process.terminal: a terminal is not supported yet', 'run the process without a terminal');
+  }
+  const types = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
+  const steps: Step[] = ORDER.filter((t) => types.has(t)).map((t) => {
+    const path = `/proc/${containerPid}/ns/${KIND[t]}`;
+    return { op: { op: 'SETNS', nstype: FLAG[t], path }, what: `join ${t} namespace ${path}` };
+  });
+  const forks = types.has('pid');
+  if (forks) steps.push({ op: { op: 'FORK' }, what: 'fork into the pid namespace' });
+  const identity = planIdentity(process, capLastCap);
+  const argv0 = process.args![0]!;
+  steps.push(
+    ...planRlimits(process),
+    { op: { op: 'CHDIR', path: process.cwd }, what: `chdir to ${process.cwd}` },
+    { op: { op: 'RESOLVE_EXEC', argv0, searchPath: searchPath(process) }, what: `find ${argv0}` },
+    { op: { op: 'SYNC', tag: SYNC.READY }, what: 'wait for the runtime (process ready)' },
+    { op: { op: 'DETACH' }, what: 'detach from the runtime' },
+    ...identity.steps,
+    { op: { op: 'EXEC', argv: process.args!, envp: process.env ?? [] }, what: `exec ${argv0}` },
+  );
+  return { cloneFlags: 0, forks, ownPidNs: false, steps, warnings: identity.warnings };
+}
