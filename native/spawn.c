@@ -20,6 +20,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -329,4 +330,65 @@ EXPORT int32_t tsrunc_set_subreaper(int32_t on)
 	if (prctl(PR_SET_CHILD_SUBREAPER, on ? 1UL : 0UL, 0UL, 0UL, 0UL) < 0)
 		return -errno;
 	return 0;
+}
+
+EXPORT int32_t tsrunc_pidfd_getfd(int32_t pidfd, int32_t targetfd)
+{
+	long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
+	if (fd < 0)
+		return -errno;
+	return (int32_t)fd;
+}
+
+EXPORT int32_t tsrunc_send_fd(const char *path, const void *data, uint32_t len, int32_t fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (path == NULL || data == NULL || len == 0 || fd < 0)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	int rc = 0;
+	while (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno != EINTR) {
+			rc = -errno;
+			goto out;
+		}
+	}
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = { (void *)data, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	ssize_t n;
+	do
+		n = sendmsg(s, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		rc = -errno;
+	else if ((uint32_t)n != len)
+		rc = -EMSGSIZE; /* one message, as runc sends it: a short write would split it */
+out:
+	close(s);
+	return rc;
+}
+
+EXPORT int32_t tsrunc_seccomp_flag_supported(uint32_t flag)
+{
+	/* No program: a known flag fails on the NULL pointer (EFAULT), an unknown or
+	 * unusable one with EINVAL, so nothing is ever installed. */
+	long rc = syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (unsigned long)flag, NULL);
+	if (rc >= 0)
+		return -EIO; /* cannot happen: no filter was given */
+	return errno == EFAULT ? 1 : 0;
 }

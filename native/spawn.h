@@ -63,4 +63,15 @@ int32_t tsrunc_mkfifo(const char *path, uint32_t mode);
 /* prctl(PR_SET_CHILD_SUBREAPER, on). */
 int32_t tsrunc_set_subreaper(int32_t on);
 
+/* pidfd_getfd(pidfd, targetfd, 0): a copy of another process's fd (the seccomp
+ * notify fd of the init). */
+int32_t tsrunc_pidfd_getfd(int32_t pidfd, int32_t targetfd);
+
+/* Connects to the unix stream socket at path and sends data in one sendmsg with fd
+ * attached (SCM_RIGHTS), as runc hands the seccomp notify fd to its listener. */
+int32_t tsrunc_send_fd(const char *path, const void *data, uint32_t len, int32_t fd);
+
+/* 1 when the kernel accepts SECCOMP_FILTER_FLAG_<flag> (probed with no program), 0 if not. */
+int32_t tsrunc_seccomp_flag_supported(uint32_t flag);
+
 #endif

@@ -51,6 +51,16 @@ static const struct wire_op_def defs[] = {
 	OP(OP_TIMENS_OFFSET, 3, { F("clock", U64), F("seconds", U64), F("nanoseconds", U64) }),
 	OP(OP_SETSID, 0, { { 0, 0 } }),
 	OP(OP_CLOSE_DEVNULL, 0, { { 0, 0 } }),
+	OP(OP_SECCOMP, 3, { F("flags", U64), F("when", U64), F("program", U64V) }),
+	OP(OP_PERSONALITY, 1, { F("persona", U64) }),
+	OP(OP_SCHEDULER, 7,
+	   { F("policy", U64), F("flags", U64), F("nice", U64), F("priority", U64), F("runtime", U64),
+	     F("deadline", U64), F("period", U64) }),
+	OP(OP_IOPRIO, 1, { F("ioprio", U64) }),
+	OP(OP_CPU_AFFINITY, 1, { F("mask", U64V) }),
+	OP(OP_MEMPOLICY, 2, { F("mode", U64), F("nodemask", U64V) }),
+	OP(OP_SESSION_KEYRING, 2, { F("name", STR), F("perm", U64) }),
+	OP(OP_LSM_LABEL, 2, { F("attr", STR), F("value", STR) }),
 };
 
 const struct wire_op_def *wire_op_def(uint32_t code)

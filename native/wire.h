@@ -30,7 +30,7 @@
 #define TSRUNC_WIRE_H
 
 #define TSRUNC_WIRE_MAGIC 0x57525354u /* "TSRW" */
-#define TSRUNC_WIRE_VERSION 1u
+#define TSRUNC_WIRE_VERSION 2u
 
 /* Operations of a plan. */
 enum tsrunc_op {
@@ -129,7 +129,42 @@ enum tsrunc_op {
 	OP_SETSID = 32,
 	/* (none): close the verified /dev/null handle once masking is done. */
 	OP_CLOSE_DEVNULL = 33,
+
+	/* Confinement (issue 3). Codes from 40 on. */
+
+	/* u64 flags (SECCOMP_FILTER_FLAG_*), u64 when (SECCOMP_WHEN_*), u64v program
+	 * (struct sock_filter instructions, one per u64, little-endian: code, jt, jf, k).
+	 * SECCOMP_WHEN_EXEC: the filter is kept and loaded by OP_EXEC right after the
+	 * signals are reset, so execve is the only syscall it ever sees from the init.
+	 * SECCOMP_WHEN_NOW: loaded here (no_new_privs unset: needs CAP_SYS_ADMIN, so
+	 * before the capabilities are dropped). With SECCOMP_FILTER_FLAG_NEW_LISTENER the
+	 * init then sends MSG_SECCOMP_FD{fd}, waits for one byte ('g'), and closes the fd. */
+	OP_SECCOMP = 40,
+	/* u64 persona: personality(persona). */
+	OP_PERSONALITY = 41,
+	/* u64 policy, u64 flags, u64 nice (two's complement), u64 priority, u64 runtime,
+	 * u64 deadline, u64 period: sched_setattr(0, attr, 0). */
+	OP_SCHEDULER = 42,
+	/* u64 ioprio ((class << 13) | level): ioprio_set(IOPRIO_WHO_PROCESS, 0, ioprio). */
+	OP_IOPRIO = 43,
+	/* u64v mask (CPU n is bit n%64 of word n/64): sched_setaffinity(0, mask). */
+	OP_CPU_AFFINITY = 44,
+	/* u64 mode (MPOL_* | MPOL_F_* flags), u64v nodemask (same layout as a CPU mask):
+	 * set_mempolicy(mode, nodemask, 64 * words + 1). */
+	OP_MEMPOLICY = 45,
+	/* str name, u64 perm (KEY_*_ bits to add): join a new session keyring of that
+	 * name, then add perm to its permissions (the container may search it).
+	 * ENOSYS (no keyrings in this kernel) is not an error. */
+	OP_SESSION_KEYRING = 46,
+	/* str attr (below /proc/self/attr, e.g. "apparmor/exec" or "exec"), str value:
+	 * written through the verified procfs handle (proc.c); the LSM applies it at the
+	 * next execve. */
+	OP_LSM_LABEL = 47,
 };
+
+/* OP_SECCOMP when */
+#define SECCOMP_WHEN_EXEC 0u
+#define SECCOMP_WHEN_NOW 1u
 
 /* OP_MOUNT mflags */
 #define MF_BIND 0x1u          /* source is a host path to bind; fstype is ignored */
@@ -148,6 +183,10 @@ enum tsrunc_msg {
 	MSG_ERROR = 3,
 	/* tsrunc -> init: the plan itself (payload = the plan bytes). */
 	MSG_PLAN = 4,
+	/* u64 fd: the seccomp notify fd, as a number in the init's fd table. tsrunc takes
+	 * its own copy with pidfd_getfd, hands it to linux.seccomp.listenerPath, and
+	 * answers one byte ('g'). */
+	MSG_SECCOMP_FD = 5,
 };
 
 /* Steps that are not ops of the plan, reported in MSG_ERROR.step. */

@@ -11,9 +11,10 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # gcc/make build the spawn library, musl-gcc the small static init; busybox-static
-# fills the example rootfs.
+# fills the example rootfs; containers-common has podman's default seccomp profile
+# (/usr/share/containers/seccomp.json), which the confinement tests run.
 need=()
-for pkg in gcc make libc6-dev musl-tools busybox-static; do
+for pkg in gcc make libc6-dev musl-tools busybox-static golang-github-containers-common; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

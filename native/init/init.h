@@ -13,6 +13,8 @@
 
 #include "../wire_read.h"
 
+struct sock_filter;
+
 struct init {
 	int sock;        /* -1 once detached */
 	int rootfd;      /* O_PATH of the container root (OP_ROOTFS), -1 before */
@@ -22,6 +24,11 @@ struct init {
 	ino_t devnull_ino;
 	int fifo;        /* O_PATH of exec.fifo (OP_FIFO_OPEN), -1 before */
 	char *exec_path; /* set by OP_RESOLVE_EXEC */
+	struct sock_filter *seccomp_prog; /* OP_SECCOMP: the filter, NULL when none */
+	uint32_t seccomp_len;
+	uint64_t seccomp_flags;
+	uint32_t seccomp_step; /* the plan step of OP_SECCOMP, for its errors */
+	int seccomp_done;      /* loaded already (SECCOMP_WHEN_NOW) */
 	int err;         /* errno of the failure being reported */
 	char detail[1024];
 };
@@ -90,5 +97,19 @@ int op_exec(struct init *c, const struct wire_op *op, uint32_t step);
 int op_setsid(struct init *c, const struct wire_op *op);
 int op_close_devnull(struct init *c, const struct wire_op *op);
 void reset_signals(void);
+
+/* seccomp.c */
+int op_seccomp(struct init *c, const struct wire_op *op, uint32_t step);
+/* Loads a filter kept for exec; on failure reports it and exits (never execs unfiltered). */
+void seccomp_load_staged(struct init *c);
+
+/* confine.c */
+int op_personality(struct init *c, const struct wire_op *op);
+int op_scheduler(struct init *c, const struct wire_op *op);
+int op_ioprio(struct init *c, const struct wire_op *op);
+int op_cpu_affinity(struct init *c, const struct wire_op *op);
+int op_mempolicy(struct init *c, const struct wire_op *op);
+int op_session_keyring(struct init *c, const struct wire_op *op);
+int op_lsm_label(struct init *c, const struct wire_op *op);
 
 #endif

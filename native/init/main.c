@@ -71,6 +71,14 @@ static int run(struct init *c, const struct wire_op *op, uint32_t step)
 	case OP_TIMENS_OFFSET: return op_timens_offset(c, op);
 	case OP_SETSID: return op_setsid(c, op);
 	case OP_CLOSE_DEVNULL: return op_close_devnull(c, op);
+	case OP_SECCOMP: return op_seccomp(c, op, step);
+	case OP_PERSONALITY: return op_personality(c, op);
+	case OP_SCHEDULER: return op_scheduler(c, op);
+	case OP_IOPRIO: return op_ioprio(c, op);
+	case OP_CPU_AFFINITY: return op_cpu_affinity(c, op);
+	case OP_MEMPOLICY: return op_mempolicy(c, op);
+	case OP_SESSION_KEYRING: return op_session_keyring(c, op);
+	case OP_LSM_LABEL: return op_lsm_label(c, op);
 	}
 	return fail(c, EINVAL, "unknown op %u", op->code); /* the decoder already refused it */
 }

@@ -389,6 +389,8 @@ int op_exec(struct init *c, const struct wire_op *op, uint32_t step)
 	wire_strv_fill(av, argv);
 	wire_strv_fill(ev, envp);
 	reset_signals();
+	/* Last: from here on the filter sees only execve (and the error path below). */
+	seccomp_load_staged(c);
 	execve(c->exec_path, argv, envp);
 	int err = errno;
 	/* Still attached: tell tsrunc too, it is waiting for exactly this. */

@@ -7,6 +7,7 @@ import { SPEC_VERSION } from '../spec/version.js';
 import { register as create } from './create.js';
 import { register as del } from './delete.js';
 import { register as exec } from './exec.js';
+import { register as features } from './features.js';
 import { register as kill } from './kill.js';
 import { register as list } from './list.js';
 import { register as run } from './run.js';
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<void> {
     if (this.opts()['version']) process.stdout.write(versionText());
     else this.help();
   });
-  for (const register of [create, start, state, kill, del, run, exec, list, spec]) register(program);
+  for (const register of [create, start, state, kill, del, run, exec, list, spec, features]) register(program);
   program.command('version', { hidden: true }).action(() => { process.stdout.write(versionText()); });
   await program.parseAsync(argv);
 }

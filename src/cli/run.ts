@@ -15,6 +15,7 @@ export function register(program: Command): void {
         bundle: flags.bundle,
         ...(flags.pidFile ? { pidFile: flags.pidFile } : {}),
         noPivot: !flags.pivot,
+        newKeyring: flags.newKeyring,
         preserveFds: preserveFds(flags.preserveFds),
         systemdCgroup: Boolean(g.systemdCgroup),
         warn: log.warn,

@@ -14,6 +14,7 @@ export type InitMessage =
   | { type: 'sync'; tag: number }
   | { type: 'pid'; pid: number }
   | { type: 'error'; error: InitError }
+  | { type: 'seccomp-fd'; fd: number }
   | { type: 'eof' };
 
 export class InitChannel {
@@ -63,6 +64,7 @@ export class InitChannel {
       case MSG.SYNC: return { type: 'sync', tag: Number(body.readBigUInt64LE(0)) };
       case MSG.PID: return { type: 'pid', pid: Number(body.readBigUInt64LE(0)) };
       case MSG.ERROR: return { type: 'error', error: decodeError(body) };
+      case MSG.SECCOMP_FD: return { type: 'seccomp-fd', fd: Number(body.readBigUInt64LE(0)) };
       default: throw new TsruncError('EINIT', `init sent an unknown message type ${type}`, 'this is a bug in tsrunc');
     }
   }
@@ -88,6 +90,8 @@ const INIT_CODE: Record<string, string> = {
   RESOLVE_EXEC: 'EINIT_EXEC', EXEC: 'EINIT_EXEC',
   RLIMIT: 'EINIT_PROCESS', IDENTITY: 'EINIT_PROCESS', CAPS: 'EINIT_PROCESS', CAPS_BOUNDING: 'EINIT_PROCESS',
   CHDIR: 'EINIT_PROCESS', SYSCTL: 'EINIT_PROCESS', OOM_SCORE_ADJ: 'EINIT_PROCESS',
+  SECCOMP: 'EINIT_SECCOMP', LSM_LABEL: 'EINIT_LSM', PERSONALITY: 'EINIT_PROCESS', SCHEDULER: 'EINIT_PROCESS',
+  IOPRIO: 'EINIT_PROCESS', CPU_AFFINITY: 'EINIT_PROCESS', MEMPOLICY: 'EINIT_PROCESS', SESSION_KEYRING: 'EINIT_PROCESS',
 };
 
 /** An init failure as an error that names the step: `mount proc on /proc: EPERM (Operation not permitted)`. */

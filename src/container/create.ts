@@ -4,6 +4,9 @@ import { TsruncError } from '../errors.js';
 import { helper } from '../native/helper.js';
 import { planLaunch } from '../plan/launch.js';
 import { loadConfig } from '../spec/config.js';
+import { compileProfile } from './seccomp.js';
+import { confinementFacts } from './confinement-facts.js';
+import { sendToListener } from '../seccomp/listener.js';
 import { stopPoint } from './debug.js';
 import { destroy } from './destroy.js';
 import { checkNamespaces, checkPidFileDir, checkRootfs, hostFacts } from './host-checks.js';
@@ -22,6 +25,8 @@ export interface CreateOptions {
   noPivot: boolean;
   preserveFds: number;
   systemdCgroup: boolean;
+  /** Join a new session keyring named after the container (false: --no-new-keyring). */
+  newKeyring?: boolean;
   warn(message: string): void;
 }
 
@@ -49,7 +54,12 @@ export function createContainer(opts: CreateOptions): Created {
   if (!Number.isInteger(preserveFds) || preserveFds < 0 || preserveFds > 1000) {
     throw new TsruncError('EUSAGE', `--preserve-fds ${preserveFds}: must be a whole number from 0 to 1000`, '');
   }
-  const plan = planLaunch(spec, { bundleDir: bundle, fifoPath: store.fifoPath(id), noPivot: opts.noPivot }, hostFacts());
+  const seccomp = compileProfile(spec);
+  seccomp?.warnings.forEach(opts.warn);
+  const plan = planLaunch(spec, {
+    bundleDir: bundle, fifoPath: store.fifoPath(id), noPivot: opts.noPivot,
+    containerId: id, newKeyring: opts.newKeyring !== false, ...(seccomp ? { seccomp } : {}),
+  }, { ...hostFacts(), ...confinementFacts() });
   plan.warnings.forEach(opts.warn);
   const mount = unifiedMount();
   let cgroup: ContainerRecord['cgroup'];
@@ -99,6 +109,7 @@ export function createContainer(opts: CreateOptions): Created {
       },
       onPid: recordPid,
       onNamespaces: () => stopPoint('namespaces'),
+      onSeccompFd: (pid, fd) => sendToListener(spec.linux!.seccomp!, { id, pid, bundle, annotations: record.annotations }, fd),
       onReady: () => {
         stopPoint('ready');
         record.phase = 'created';

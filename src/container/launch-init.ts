@@ -24,6 +24,8 @@ export interface LaunchHooks {
   onNamespaces?(pid: number): void;
   /** The READY rendezvous: everything is set up; the process waits for our go. */
   onReady?(pid: number): void;
+  /** The seccomp notify fd (our own copy, closed after the call): for the listener. */
+  onSeccompFd?(pid: number, fd: number): void;
 }
 
 export interface Launched {
@@ -108,6 +110,16 @@ function converse(chan: InitChannel, plan: LaunchPlan, cur: Launched, hooks: Lau
         }
         chan.reply('g');
         break;
+      case 'seccomp-fd': {
+        const fd = helper().pidfdGetfd(cur.pidfd, msg.fd);
+        try {
+          hooks.onSeccompFd?.(cur.pid, fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        chan.reply('g');
+        break;
+      }
       case 'error':
         throw initFailure(msg.error, plan.steps);
       case 'eof':

@@ -28,6 +28,12 @@ export interface Helper {
   openDirPath(p: string): number;
   mkfifo(p: string, mode: number): void;
   setSubreaper(on: boolean): void;
+  /** A copy of fd `targetFd` of the process behind pidfd. */
+  pidfdGetfd(pidfd: number, targetFd: number): number;
+  /** Connects to the unix socket at path and sends data with fd attached (SCM_RIGHTS). */
+  sendFd(path: string, data: Buffer, fd: number): void;
+  /** Whether the kernel accepts SECCOMP_FILTER_FLAG bit `flag`. */
+  seccompFlagSupported(flag: number): boolean;
 }
 
 export const LOCK_EX = 2;
@@ -77,6 +83,9 @@ export function helper(): Helper {
   const openDirPath = lib.func('int32_t tsrunc_open_dir_path(const char *path)');
   const mkfifo = lib.func('int32_t tsrunc_mkfifo(const char *path, uint32_t mode)');
   const setSubreaper = lib.func('int32_t tsrunc_set_subreaper(int32_t on)');
+  const pidfdGetfd = lib.func('int32_t tsrunc_pidfd_getfd(int32_t pidfd, int32_t targetfd)');
+  const sendFd = lib.func('int32_t tsrunc_send_fd(const char *path, const void *data, uint32_t len, int32_t fd)');
+  const seccompFlagSupported = lib.func('int32_t tsrunc_seccomp_flag_supported(uint32_t flag)');
   loaded = {
     spawn(req) {
       const out = new Int32Array(1);
@@ -110,6 +119,9 @@ export function helper(): Helper {
     openDirPath(p) { return check(`open ${p}`, openDirPath(p)); },
     mkfifo(p, mode) { check(`mkfifo ${p}`, mkfifo(p, mode)); },
     setSubreaper(on) { check('prctl(PR_SET_CHILD_SUBREAPER)', setSubreaper(on ? 1 : 0)); },
+    pidfdGetfd(pidfd, targetFd) { return check('pidfd_getfd', pidfdGetfd(pidfd, targetFd)); },
+    sendFd(p, data, fd) { check(`send to ${p}`, sendFd(p, data, data.length, fd)); },
+    seccompFlagSupported(flag) { return check('seccomp', seccompFlagSupported(flag)) === 1; },
   };
   return loaded;
 }

@@ -5,7 +5,7 @@
  */
 
 export const WIRE_MAGIC = 0x57525354;
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 type Kind = 'u64' | 'str' | 'strv' | 'u64v';
 
@@ -58,6 +58,18 @@ export const OPS = {
   TIMENS_OFFSET: { code: 31, fields: [['clock', 'u64'], ['seconds', 'u64'], ['nanoseconds', 'u64']] },
   SETSID: { code: 32, fields: [] },
   CLOSE_DEVNULL: { code: 33, fields: [] },
+  SECCOMP: { code: 40, fields: [['flags', 'u64'], ['when', 'u64'], ['program', 'u64v']] },
+  PERSONALITY: { code: 41, fields: [['persona', 'u64']] },
+  SCHEDULER: {
+    code: 42,
+    fields: [['policy', 'u64'], ['flags', 'u64'], ['nice', 'u64'], ['priority', 'u64'],
+      ['runtime', 'u64'], ['deadline', 'u64'], ['period', 'u64']],
+  },
+  IOPRIO: { code: 43, fields: [['ioprio', 'u64']] },
+  CPU_AFFINITY: { code: 44, fields: [['mask', 'u64v']] },
+  MEMPOLICY: { code: 45, fields: [['mode', 'u64'], ['nodemask', 'u64v']] },
+  SESSION_KEYRING: { code: 46, fields: [['name', 'str'], ['perm', 'u64']] },
+  LSM_LABEL: { code: 47, fields: [['attr', 'str'], ['value', 'str']] },
 } as const satisfies Record<string, { code: number; fields: readonly (readonly [string, Kind])[] }>;
 
 export type OpName = keyof typeof OPS;
@@ -73,13 +85,16 @@ export type Op = { [N in OpName]: { op: N } & FieldsOf<(typeof OPS)[N]['fields']
 export type OpOf<N extends OpName> = Extract<Op, { op: N }>;
 
 /** Messages on the socket (wire.h enum tsrunc_msg). */
-export const MSG = { SYNC: 1, PID: 2, ERROR: 3, PLAN: 4 } as const;
+export const MSG = { SYNC: 1, PID: 2, ERROR: 3, PLAN: 4, SECCOMP_FD: 5 } as const;
 /** Steps reported in MSG_ERROR that are not ops of the plan. */
 export const STEP_READ_PLAN = 0xffffffff;
 export const STEP_INIT_START = 0xfffffffe;
 
 /** OP_MOUNT mflags. */
 export const MF = { BIND: 0x1, DEST_FILE: 0x2, DEST_NO_SYMLINK: 0x4 } as const;
+
+/** OP_SECCOMP `when`: at OP_EXEC (after the signals are reset), or at its own place. */
+export const SECCOMP_WHEN = { EXEC: 0, NOW: 1 } as const;
 
 /** Tags of OP_SYNC, so both sides know which rendezvous they are at. */
 export const SYNC = {

@@ -4,13 +4,13 @@ import { planDevices, planMounts, rootPropagation } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
 import { planIdentity, planRlimits, requireProcess, searchPath } from './process.js';
 import { planSysctl } from './sysctl.js';
+import { labelMounts, planConfinement } from './confinement.js';
 import { TsruncError } from '../errors.js';
 import type { HostFacts, LaunchPlan, PlanOptions, Spec, Step } from './types.js';
 
 /** Parts of the spec this version does not apply yet: said out loud, never silently dropped. */
 function notYetApplied(spec: Spec): string[] {
   const out: string[] = [];
-  if (spec.linux?.seccomp) out.push('linux.seccomp is not applied yet: the container runs without a seccomp filter');
   if (spec.linux?.resources && Object.keys(spec.linux.resources).length > 0) out.push('linux.resources are not applied yet: the container runs without cgroup limits');
   if (spec.hooks && Object.values(spec.hooks).some((h) => Array.isArray(h) && h.length > 0)) out.push('hooks are not run yet');
   return out;
@@ -24,8 +24,12 @@ function notYetApplied(spec: Spec): string[] {
  *  namespaces → NAMESPACES rendezvous (cgroups and hooks while nothing runs yet)
  *  → cgroup namespace → hostname → mounts, devices → switch root → sysctl (through
  *  the container's /proc) → masked and read-only paths → root read-only → rlimits
- *  → cwd → resolve the executable (so `create` fails when it is missing) → READY
- *  rendezvous → detach → wait for `start` → drop privileges → exec.
+ *  → cwd → resolve the executable (so `create` fails when it is missing) → process
+ *  knobs, LSM labels (confinement.ts: failures still reach `create`) → READY
+ *  rendezvous → detach → wait for `start` → drop privileges → seccomp → exec.
+ *  The seccomp filter goes last so it never sees the init's own steps; without
+ *  no_new_privs it must be loaded before the capabilities go (CAP_SYS_ADMIN), and a
+ *  notify filter before READY (its fd must reach the runtime), as runc does.
  */
 export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): LaunchPlan {
   const process = requireProcess(spec);
@@ -37,11 +41,14 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
   const linux = spec.linux ?? {};
   const rootfs = path.resolve(opts.bundleDir, spec.root?.path ?? 'rootfs');
   const identity = planIdentity(process, host.capLastCap);
+  const confine = planConfinement(spec, opts, host, ns.newUser || ns.has('user') !== undefined);
   const steps: Step[] = [
+    ...confine.first,
     ...ns.early,
     { op: { op: 'SETSID' }, what: 'start a new session' },
     { op: { op: 'SYNC', tag: SYNC.NAMESPACES }, what: 'wait for the runtime (namespaces ready)' },
     ...ns.late,
+    ...confine.afterNamespaces,
   ];
   if (spec.hostname) steps.push({ op: { op: 'SETHOSTNAME', name: spec.hostname }, what: `set hostname ${spec.hostname}` });
   if (spec.domainname) steps.push({ op: { op: 'SETDOMAINNAME', name: spec.domainname }, what: `set domainname ${spec.domainname}` });
@@ -49,7 +56,7 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     { op: { op: 'FIFO_OPEN', path: opts.fifoPath }, what: `open ${opts.fifoPath}` },
     { op: { op: 'PROPAGATION', path: '/', flags: rootPropagation(spec) }, what: 'set the propagation of /' },
     { op: { op: 'ROOTFS', rootfs }, what: `bind mount the root ${rootfs}` },
-    ...planMounts(spec, opts.bundleDir, host),
+    ...labelMounts(planMounts(spec, opts.bundleDir, host), spec, host),
     ...planDevices(spec, ns.newUser || ns.has('user') === 'joined'),
     opts.noPivot
       ? { op: { op: 'MOVE_ROOT' }, what: `move the root ${rootfs} onto / (--no-pivot)` }
@@ -65,13 +72,20 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     steps.push({ op: { op: 'OOM_SCORE_ADJ', value: BigInt(process.oomScoreAdj) }, what: `set oom_score_adj ${process.oomScoreAdj}` });
   }
   const argv0 = process.args![0]!;
+  const privileges = [...identity.steps];
+  if (confine.seccomp?.at === 'identity') {
+    privileges.splice(privileges.findIndex((s) => s.op.op === 'IDENTITY'), 0, confine.seccomp.step);
+  } else if (confine.seccomp) {
+    privileges.push(confine.seccomp.step);
+  }
   steps.push(
     { op: { op: 'CHDIR', path: process.cwd }, what: `chdir to ${process.cwd}` },
     { op: { op: 'RESOLVE_EXEC', argv0, searchPath: searchPath(process) }, what: `find ${argv0}` },
+    ...confine.beforeReady,
     { op: { op: 'SYNC', tag: SYNC.READY }, what: 'wait for the runtime (created)' },
     { op: { op: 'DETACH' }, what: 'detach from the runtime' },
     { op: { op: 'WAIT_FIFO' }, what: 'wait for start' },
-    ...identity.steps,
+    ...privileges,
     { op: { op: 'EXEC', argv: process.args!, envp: process.env ?? [] }, what: `exec ${argv0}` },
   );
   const userns = ns.newUser
@@ -83,6 +97,6 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     forks: ns.forks,
     ownPidNs: ns.ownPidNs,
     steps,
-    warnings: [...identity.warnings, ...notYetApplied(spec)],
+    warnings: [...identity.warnings, ...confine.warnings, ...notYetApplied(spec)],
   };
 }

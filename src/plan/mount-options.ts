@@ -95,3 +95,8 @@ export function parseMountOptions(options: readonly string[], type: string | und
   out.data = data.join(',');
   return out;
 }
+
+/** Every option name parseMountOptions knows (flags, propagation, recursive attributes), for `features`. */
+export function mountOptionNames(): string[] {
+  return [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), ...Object.keys(ATTRS), ...Object.keys(ATIME_ATTRS)];
+}

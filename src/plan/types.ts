@@ -37,6 +37,10 @@ export interface HostFacts {
   sourceKind(path: string): 'dir' | 'file' | 'missing';
   /** Highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
   capLastCap: number;
+  /** Which LSMs are enabled (absent: none), and AppArmor's exec attribute below /proc/self/attr. */
+  lsm?: { apparmor: boolean; selinux: boolean; apparmorAttr: 'apparmor/exec' | 'exec' };
+  /** /sys/fs/resctrl is mounted (Intel RDT). */
+  resctrl?: boolean;
 }
 
 /** Options from the command line that shape the plan. */
@@ -45,4 +49,10 @@ export interface PlanOptions {
   /** Absolute path of the container's exec.fifo. */
   fifoPath: string;
   noPivot: boolean;
+  /** The container id (names the session keyring). */
+  containerId?: string;
+  /** Join a new session keyring named _ses.<containerId> (create: unless --no-new-keyring). */
+  newKeyring?: boolean;
+  /** linux.seccomp, compiled (src/seccomp) before planning; required when the spec has one. */
+  seccomp?: { program: bigint[]; flags: number; notify: boolean };
 }

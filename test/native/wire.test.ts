@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPS, encodePlan, type Op, type OpName } from '../../src/native/wire.js';
+import { OPS, WIRE_VERSION, encodePlan, type Op, type OpName } from '../../src/native/wire.js';
 
 const dump = path.resolve(__dirname, '..', '..', 'native', 'build', 'wire-dump');
 
@@ -63,7 +63,7 @@ describe('wire format', () => {
       expect(r.stderr).toMatch(/^wire-dump: (header|op 0) at byte \d+: /);
     }
     const foreign = Buffer.from(good);
-    foreign.writeUInt32LE(2, 4); // another wire version
+    foreign.writeUInt32LE(WIRE_VERSION + 1, 4); // another wire version
     expect(decode(foreign).status).toBe(1);
   });
 

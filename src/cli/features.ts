@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import { features } from '../container/features.js';
+import { action } from './context.js';
+
+export function register(program: Command): void {
+  program.command('features').description('show what this runtime supports (runtime-spec features.md)')
+    .action(action(() => {
+      process.stdout.write(`${JSON.stringify(features(), null, 2)}\n`);
+    }));
+}

@@ -1,0 +1,43 @@
+/**
+ * `tsrunc features` (runtime-spec features.md): what this build does on this host,
+ * and nothing it does not do yet.
+ */
+import fs from 'node:fs';
+import { helper } from '../native/helper.js';
+import { loadLibseccomp } from '../native/libseccomp.js';
+import { CAPABILITIES } from '../plan/flags.js';
+import { mountOptionNames } from '../plan/mount-options.js';
+import { seccompFeatures } from '../seccomp/features.js';
+import type { Features } from '../spec/features.js';
+import { SPEC_VERSION, SPEC_VERSION_MIN } from '../spec/version.js';
+import { confinementFacts } from './confinement-facts.js';
+
+export function features(): Features {
+  const capLast = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  const { seccomp, libseccompVersion } = seccompFeatures({ libseccomp: loadLibseccomp, flagSupported: (b) => helper().seccompFlagSupported(b) });
+  const lsm = confinementFacts().lsm!;
+  return {
+    ociVersionMin: SPEC_VERSION_MIN,
+    ociVersionMax: SPEC_VERSION,
+    hooks: [],
+    mountOptions: mountOptionNames(),
+    linux: {
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
+      capabilities: CAPABILITIES.slice(0, capLast + 1),
+      cgroup: { v1: false, v2: true, systemd: false, systemdUser: false, rdma: false },
+      seccomp,
+      apparmor: { enabled: lsm.apparmor },
+      selinux: { enabled: lsm.selinux },
+      intelRdt: { enabled: false },
+      memoryPolicy: {
+        modes: ['MPOL_DEFAULT', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED', 'MPOL_PREFERRED_MANY', 'MPOL_LOCAL'],
+        flags: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'],
+      },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+    annotations: {
+      ...(libseccompVersion ? { 'io.github.seccomp.libseccomp.version': libseccompVersion } : {}),
+    },
+    potentiallyUnsafeConfigAnnotations: [],
+  };
+}
