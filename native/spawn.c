@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/sched.h>
 #include <pthread.h>
 #include <signal.h>
@@ -391,4 +392,130 @@ EXPORT int32_t tsrunc_seccomp_flag_supported(uint32_t flag)
 	if (rc >= 0)
 		return -EIO; /* cannot happen: no filter was given */
 	return errno == EFAULT ? 1 : 0;
+}
+
+/* ---- cgroup device filter (bpf(2) without libbpf) ---- */
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+static int prog_load_device(const void *insns, uint32_t insn_cnt, char *log, uint32_t log_size)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	a.expected_attach_type = BPF_CGROUP_DEVICE;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = insn_cnt;
+	a.license = (uint64_t)(uintptr_t) "Apache";
+	if (log != NULL && log_size > 0) {
+		log[0] = '\0';
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = log_size;
+		a.log_level = 1;
+	}
+	return (int)sys_bpf(BPF_PROG_LOAD, &a);
+}
+
+static int query_device_progs(int cg, uint32_t *ids, uint32_t *cnt)
+{
+	union bpf_attr q;
+	memset(&q, 0, sizeof(q));
+	q.query.target_fd = (uint32_t)cg;
+	q.query.attach_type = BPF_CGROUP_DEVICE;
+	q.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	q.query.prog_cnt = *cnt;
+	if (sys_bpf(BPF_PROG_QUERY, &q) < 0)
+		return -errno;
+	*cnt = q.query.prog_cnt;
+	return 0;
+}
+
+#define MAX_OLD_PROGS 64
+
+EXPORT int32_t tsrunc_device_filter(const char *cgroup_path, const void *insns, uint32_t insn_cnt, char *log,
+				    uint32_t log_size, int32_t *step_out)
+{
+	int32_t dummy;
+	int32_t *step = step_out != NULL ? step_out : &dummy;
+	int err = 0, prog = -1;
+	uint32_t ids[MAX_OLD_PROGS], n_old = MAX_OLD_PROGS;
+	if (cgroup_path == NULL || insns == NULL)
+		return -EINVAL;
+	*step = 1;
+	int cg = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0)
+		return -errno;
+	*step = 2;
+	err = query_device_progs(cg, ids, &n_old);
+	if (err < 0)
+		goto out;
+	*step = 3;
+	/* Without a log first: a log that overflows fails an otherwise good load. */
+	prog = prog_load_device(insns, insn_cnt, NULL, 0);
+	if (prog < 0) {
+		err = -errno;
+		int again = prog_load_device(insns, insn_cnt, log, log_size);
+		if (again >= 0)
+			close(again);
+		goto out;
+	}
+	*step = 4;
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)cg;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	a.attach_flags = BPF_F_ALLOW_MULTI;
+	if (sys_bpf(BPF_PROG_ATTACH, &a) < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* The new filter is in place: only now take the old ones away. */
+	*step = 5;
+	for (uint32_t i = 0; i < n_old; i++) {
+		union bpf_attr g;
+		memset(&g, 0, sizeof(g));
+		g.prog_id = ids[i];
+		int old = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &g);
+		if (old < 0) {
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			goto out;
+		}
+		union bpf_attr d;
+		memset(&d, 0, sizeof(d));
+		d.target_fd = (uint32_t)cg;
+		d.attach_bpf_fd = (uint32_t)old;
+		d.attach_type = BPF_CGROUP_DEVICE;
+		long r = sys_bpf(BPF_PROG_DETACH, &d);
+		int derr = errno;
+		close(old);
+		if (r < 0 && derr != ENOENT) {
+			err = -derr;
+			goto out;
+		}
+	}
+	*step = 0;
+out:
+	if (prog >= 0)
+		close(prog);
+	close(cg);
+	return err;
+}
+
+EXPORT int32_t tsrunc_device_filter_count(const char *cgroup_path)
+{
+	uint32_t ids[MAX_OLD_PROGS], n = MAX_OLD_PROGS;
+	if (cgroup_path == NULL)
+		return -EINVAL;
+	int cg = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0)
+		return -errno;
+	int err = query_device_progs(cg, ids, &n);
+	close(cg);
+	return err < 0 ? err : (int32_t)n;
 }

@@ -74,4 +74,18 @@ int32_t tsrunc_send_fd(const char *path, const void *data, uint32_t len, int32_t
 /* 1 when the kernel accepts SECCOMP_FILTER_FLAG_<flag> (probed with no program), 0 if not. */
 int32_t tsrunc_seccomp_flag_supported(uint32_t flag);
 
+/*
+ * The device cgroup of cgroup v2: loads insns (struct bpf_insn[insn_cnt]) as a
+ * BPF_PROG_TYPE_CGROUP_DEVICE program, attaches it to the cgroup directory with
+ * BPF_F_ALLOW_MULTI, then detaches the device programs that were there before, so an
+ * update never leaves the cgroup without a filter. The cgroup holds the program (no
+ * pin). On failure *step_out names the step: 1 open the cgroup, 2 query its programs,
+ * 3 load (log gets the verifier's words), 4 attach, 5 detach an old program.
+ */
+int32_t tsrunc_device_filter(const char *cgroup_path, const void *insns, uint32_t insn_cnt, char *log,
+			     uint32_t log_size, int32_t *step_out);
+
+/* How many device programs are attached to the cgroup directory (BPF_PROG_QUERY). */
+int32_t tsrunc_device_filter_count(const char *cgroup_path);
+
 #endif

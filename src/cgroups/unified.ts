@@ -24,32 +24,9 @@ export function unifiedMount(): string | undefined {
 }
 
 /** This process's own cgroup in the unified hierarchy ("0::/path" in /proc/self/cgroup). */
-function ownUnifiedCgroup(): string {
+export function ownUnifiedCgroup(): string {
   const line = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
   return line ? line.slice(3) : '/';
-}
-
-/**
- * The container's cgroup path inside the hierarchy: cgroupsPath when absolute, relative
- * to our own cgroup when relative, and, like runc, `<own cgroup>/<id>` when empty.
- * A systemd-style "slice:prefix:name" is mapped to its cgroupfs path.
- */
-export function containerCgroupPath(cgroupsPath: string | undefined, id: string): { path: string; warning?: string } {
-  let p = cgroupsPath ?? '';
-  let warning: string | undefined;
-  const parts = p.split(':');
-  if (parts.length === 3 && !p.startsWith('/')) {
-    const [slice, prefix, name] = parts as [string, string, string];
-    p = path.posix.join('/', slice || 'system.slice', `${prefix ? prefix + '-' : ''}${name}.scope`);
-    warning = `cgroupsPath "${cgroupsPath}" is systemd style and no systemd cgroup driver is used: using ${p}`;
-  }
-  if (p === '') p = id;
-  const full = p.startsWith('/') ? path.posix.normalize(p) : path.posix.join(ownUnifiedCgroup(), p);
-  if (full.split('/').includes('..') || full === '/') {
-    throw new TsruncError('EBUNDLE_CGROUP', `config.json: linux.cgroupsPath: "${cgroupsPath}" does not name a cgroup below the root`,
-      'use an absolute path such as /mygroup/container1');
-  }
-  return warning ? { path: full, warning } : { path: full };
 }
 
 /** The directories from the hierarchy root down to `dir` that do not exist yet, shallowest first. */

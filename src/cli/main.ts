@@ -10,10 +10,15 @@ import { register as exec } from './exec.js';
 import { register as features } from './features.js';
 import { register as kill } from './kill.js';
 import { register as list } from './list.js';
+import { register as pause } from './pause.js';
+import { register as ps } from './ps.js';
+import { register as resume } from './resume.js';
 import { register as run } from './run.js';
 import { register as spec } from './spec.js';
 import { register as start } from './start.js';
 import { register as state } from './state.js';
+import { register as events } from './events.js';
+import { register as update } from './update.js';
 
 declare const TSRUNC_VERSION: string;
 declare const TSRUNC_COMMIT: string;
@@ -39,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
     if (this.opts()['version']) process.stdout.write(versionText());
     else this.help();
   });
-  for (const register of [create, start, state, kill, del, run, exec, list, spec, features]) register(program);
+  for (const register of [create, start, state, kill, del, run, exec, list, spec, features, pause, resume, ps, update, events]) register(program);
   program.command('version', { hidden: true }).action(() => { process.stdout.write(versionText()); });
   await program.parseAsync(argv);
 }

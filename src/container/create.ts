@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checkUsable, containerCgroupPath, createDirs, missingDirs, unifiedMount } from '../cgroups/unified.js';
+import { joinV1, planContainerCgroups, setUpCgroups } from '../cgroups/container.js';
 import { TsruncError } from '../errors.js';
 import { helper } from '../native/helper.js';
 import { planLaunch } from '../plan/launch.js';
@@ -61,15 +61,9 @@ export function createContainer(opts: CreateOptions): Created {
     containerId: id, newKeyring: opts.newKeyring !== false, ...(seccomp ? { seccomp } : {}),
   }, { ...hostFacts(), ...confinementFacts() });
   plan.warnings.forEach(opts.warn);
-  const mount = unifiedMount();
-  let cgroup: ContainerRecord['cgroup'];
-  if (mount) {
-    const cg = containerCgroupPath(spec.linux?.cgroupsPath, id);
-    if (cg.warning) opts.warn(cg.warning);
-    const dir = path.join(mount, cg.path);
-    checkUsable(dir);
-    cgroup = { unified: dir, createdDirs: missingDirs(mount, cg.path) };
-  }
+  const cgroups = planContainerCgroups(spec, id);
+  cgroups?.warnings.forEach(opts.warn);
+  const cgroup = cgroups?.set;
 
   const lock = store.claim(id);
   const self = startTime(process.pid) ?? '';
@@ -91,7 +85,7 @@ export function createContainer(opts: CreateOptions): Created {
   try {
     store.write(record);
     stopPoint('intent');
-    if (cgroup) createDirs(cgroup.createdDirs);
+    if (cgroups) setUpCgroups(cgroups);
     stopPoint('cgroup');
     helper().mkfifo(store.fifoPath(id), 0o622);
     const recordPid = (pid: number) => {
@@ -108,7 +102,11 @@ export function createContainer(opts: CreateOptions): Created {
         stopPoint('spawned');
       },
       onPid: recordPid,
-      onNamespaces: () => stopPoint('namespaces'),
+      onNamespaces: (pid) => {
+        // v1 hierarchies: join before the init unshares its cgroup namespace.
+        if (cgroup) joinV1(cgroup, pid);
+        stopPoint('namespaces');
+      },
       onSeccompFd: (pid, fd) => sendToListener(spec.linux!.seccomp!, { id, pid, bundle, annotations: record.annotations }, fd),
       onReady: () => {
         stopPoint('ready');

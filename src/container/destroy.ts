@@ -1,4 +1,4 @@
-import { killAll, removeDirs } from '../cgroups/unified.js';
+import { destroyCgroups } from '../cgroups/teardown.js';
 import { isAlive } from './procfs.js';
 import type { ContainerRecord } from './record.js';
 import type { Store } from './store.js';
@@ -17,10 +17,7 @@ export function destroy(store: Store, rec: ContainerRecord): void {
   if (rec.pid !== undefined && isAlive(rec.pid, rec.pidStartTime)) {
     try { process.kill(rec.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
-  if (rec.cgroup) {
-    killAll(rec.cgroup.unified);
-    removeDirs(rec.cgroup.createdDirs);
-  }
+  if (rec.cgroup) destroyCgroups(rec.cgroup);
   if (rec.pid !== undefined) {
     const until = Date.now() + 5000;
     while (isAlive(rec.pid, rec.pidStartTime) && Date.now() < until) sleep(2);

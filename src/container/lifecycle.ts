@@ -1,7 +1,7 @@
 /** start, kill, delete and state: the lifecycle of an existing container. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readProcs } from '../cgroups/unified.js';
+import { signalAll } from '../cgroups/signal.js';
 import { TsruncError, errnoCode } from '../errors.js';
 import { destroy } from './destroy.js';
 import { isAlive } from './procfs.js';
@@ -83,14 +83,12 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   if (status === 'stopped' || status === 'creating' || rec.pid === undefined) {
     throw new TsruncError('ESTATE', 'container not running', `container "${id}" is ${status}`);
   }
-  const pids = all && rec.cgroup ? readProcs(rec.cgroup.unified) : [rec.pid];
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch (e) {
-      if (errnoCode(e) !== 'ESRCH') throw e;
-      if (pid === rec.pid && !all) throw new TsruncError('ESTATE', 'container not running: no such process', '');
-    }
+  if (all && rec.cgroup) return signalAll(rec.cgroup, signal);
+  try {
+    process.kill(rec.pid, signal);
+  } catch (e) {
+    if (errnoCode(e) !== 'ESRCH') throw e;
+    if (!all) throw new TsruncError('ESTATE', 'container not running: no such process', '');
   }
 }
 

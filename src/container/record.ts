@@ -1,3 +1,4 @@
+import type { CgroupSet } from '../cgroups/cgroup-set.js';
 import type { Spec } from '../spec/generated/types.js';
 
 /**
@@ -21,12 +22,8 @@ export interface ContainerRecord {
   pidStartTime?: string;
   ownPidNs: boolean;
   systemdCgroup: boolean;
-  cgroup?: {
-    /** The container's unified cgroup directory (host path). */
-    unified: string;
-    /** Directories tsrunc creates for it (and removes on delete), shallowest first. */
-    createdDirs: string[];
-  };
+  /** Its cgroups in every hierarchy, the directories tsrunc created, the resources in force. */
+  cgroup?: CgroupSet;
   spec: Spec;
 }
 

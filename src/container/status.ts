@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isFrozen } from '../cgroups/freeze.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import { isAlive, rssKiB } from './procfs.js';
 import type { ContainerRecord, OciState, Status } from './record.js';
@@ -13,16 +14,8 @@ export function statusOf(rec: ContainerRecord, dir: string): Status {
   }
   if (rec.pid === undefined || !isAlive(rec.pid, rec.pidStartTime)) return 'stopped';
   if (rec.phase === 'created' && fs.existsSync(path.join(dir, FIFO))) return 'created';
-  if (rec.cgroup && frozen(rec.cgroup.unified)) return 'paused';
+  if (rec.cgroup && isFrozen(rec.cgroup)) return 'paused';
   return 'running';
-}
-
-function frozen(dir: string): boolean {
-  try {
-    return /^frozen 1$/m.test(fs.readFileSync(path.join(dir, 'cgroup.events'), 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 export function ociState(rec: ContainerRecord, status: Status): OciState {

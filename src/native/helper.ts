@@ -34,6 +34,10 @@ export interface Helper {
   sendFd(path: string, data: Buffer, fd: number): void;
   /** Whether the kernel accepts SECCOMP_FILTER_FLAG bit `flag`. */
   seccompFlagSupported(flag: number): boolean;
+  /** Loads insns as the cgroup's device program (replacing the old ones); errno 0 on success, else the failed step (spawn.h). */
+  deviceFilter(cgroupDir: string, insns: Buffer): { errno: number; step: number; log: string };
+  /** How many device programs are attached to the cgroup (0 when it does not exist). */
+  deviceFilterCount(cgroupDir: string): number;
 }
 
 export const LOCK_EX = 2;
@@ -86,6 +90,8 @@ export function helper(): Helper {
   const pidfdGetfd = lib.func('int32_t tsrunc_pidfd_getfd(int32_t pidfd, int32_t targetfd)');
   const sendFd = lib.func('int32_t tsrunc_send_fd(const char *path, const void *data, uint32_t len, int32_t fd)');
   const seccompFlagSupported = lib.func('int32_t tsrunc_seccomp_flag_supported(uint32_t flag)');
+  const deviceFilter = lib.func('int32_t tsrunc_device_filter(const char *path, const void *insns, uint32_t cnt, uint8_t *log, uint32_t logSize, int32_t *step)');
+  const deviceFilterCount = lib.func('int32_t tsrunc_device_filter_count(const char *path)');
   loaded = {
     spawn(req) {
       const out = new Int32Array(1);
@@ -122,6 +128,17 @@ export function helper(): Helper {
     pidfdGetfd(pidfd, targetFd) { return check('pidfd_getfd', pidfdGetfd(pidfd, targetFd)); },
     sendFd(p, data, fd) { check(`send to ${p}`, sendFd(p, data, data.length, fd)); },
     seccompFlagSupported(flag) { return check('seccomp', seccompFlagSupported(flag)) === 1; },
+    deviceFilter(cgroupDir, insns) {
+      const log = Buffer.alloc(16384);
+      const step = new Int32Array(1);
+      const r = deviceFilter(cgroupDir, insns, insns.length / 8, log, log.length, step);
+      const text = log.subarray(0, Math.max(0, log.indexOf(0))).toString('utf8');
+      return { errno: r < 0 ? -r : 0, step: step[0]!, log: text };
+    },
+    deviceFilterCount(cgroupDir) {
+      const r = deviceFilterCount(cgroupDir);
+      return r === -2 /* ENOENT */ ? 0 : check(`query device programs of ${cgroupDir}`, r);
+    },
   };
   return loaded;
 }
