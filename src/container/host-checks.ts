@@ -24,7 +24,8 @@ export function checkRootfs(spec: Spec, bundleDir: string): string {
     throw new TsruncError('EBUNDLE_ROOT', `config.json: root.path: ${rootfs} is not a directory`, 'point root.path at a directory');
   }
   for (const m of spec.mounts ?? []) {
-    if (!['proc', 'sysfs'].includes(m.type ?? '')) continue;
+    // /dev too: the runtime creates device nodes and links below it (runc refuses it as well).
+    if (!['proc', 'sysfs'].includes(m.type ?? '') && path.posix.normalize('/' + m.destination) !== '/dev') continue;
     const dest = path.join(rootfs, path.posix.normalize('/' + m.destination));
     let lst: fs.Stats | undefined;
     try { lst = fs.lstatSync(dest); } catch { lst = undefined; }
