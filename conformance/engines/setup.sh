@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# conformance/engines/setup.sh WORK RUNTIME — prepare an end-to-end run of podman and
+# containerd against the OCI runtime binary RUNTIME (absolute path), entirely under WORK.
+#
+#   1. installs the Debian packages the engines need when they are missing
+#      (podman 4.3, conmon, containerd 1.6, containers-common configs, catatonit,
+#      busybox-static for the image);
+#   2. builds the image: WORK/rootfs (scripts/make-rootfs.sh), then
+#        WORK/images/rootfs.tar     — a plain tarball for `podman import`
+#        WORK/images/busybox-oci.tar — an OCI image layout (tar + sha256, no registry)
+#                                      for `ctr images import`;
+#   3. writes PRIVATE configs (nothing under /etc is touched):
+#        WORK/podman/{containers.conf,storage.conf,registries.conf}  (CONTAINERS_CONF, …)
+#        WORK/containerd/config.toml (root, state, sockets under WORK/containerd)
+#   4. writes WORK/bin/<basename of RUNTIME>: a tracing wrapper that appends argv, env,
+#      cwd, fds and the exit status of every runtime call to WORK/runtime-trace.log, then
+#      runs RUNTIME with exactly the environment it was given (TSRUNC_E2E_TRACE=0: none;
+#      WORK/bin/<basename> is then a symlink);
+#   5. writes WORK/env.sh: `. WORK/env.sh` gives a shell the same private podman and
+#      containerd (functions `e2e_podman`, `e2e_ctr`) for debugging by hand.
+#
+# Daemons are not started here: the tests start containerd and stop it by pid.
+set -euo pipefail
+
+die() { echo "engines/setup: $*" >&2; exit 1; }
+[ $# -eq 2 ] || die "usage: $0 WORK RUNTIME"
+work=$(realpath -m -- "$1")
+runtime=$2
+case "$runtime" in /*) ;; *) die "RUNTIME must be an absolute path: $runtime" ;; esac
+[ -x "$runtime" ] || die "RUNTIME is not executable: $runtime"
+case "$work" in /|/etc*|/usr*|/var/lib|/run) die "refusing WORK=$work" ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+# --- 1. packages ------------------------------------------------------------------------
+pkgs=(podman conmon containerd golang-github-containers-common catatonit busybox-static)
+missing=()
+for p in "${pkgs[@]}"; do
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "engines/setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  log=$(mktemp)
+  if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+    apt-get update -q >>"$log" 2>&1 \
+      && apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1 \
+      || { cat "$log" >&2; rm -f "$log"; die "apt-get install ${missing[*]} failed"; }
+  fi
+  rm -f "$log"
+fi
+for b in podman conmon containerd ctr containerd-shim-runc-v2 script; do
+  command -v "$b" >/dev/null || die "$b not found after installing packages"
+done
+
+mkdir -p "$work"/{bin,images,podman/tmp,podman/net,containerd,fifo}
+
+# --- 2. image ---------------------------------------------------------------------------
+bash "$repo/scripts/make-rootfs.sh" "$work/rootfs" >/dev/null
+img=$work/images
+if [ ! -s "$img/busybox-oci.tar" ] || [ "$work/rootfs/.make-rootfs.stamp" -nt "$img/busybox-oci.tar" ]; then
+  # The layer: reproducible (sorted, mtime 0, numeric root ownership), without the stamp.
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --exclude=./.make-rootfs.stamp \
+      -C "$work/rootfs" -cf "$img/rootfs.tar" .
+  oci=$(mktemp -d "$img/oci.XXXXXX")
+  mkdir -p "$oci/blobs/sha256"
+  blob() { # blob FILE → moves FILE into blobs/sha256/<digest>, prints "<digest> <size>"
+    local d s; d=$(sha256sum "$1" | cut -d' ' -f1); s=$(stat -c %s "$1")
+    mv "$1" "$oci/blobs/sha256/$d"; echo "$d $s"
+  }
+  cp "$img/rootfs.tar" "$oci/layer"; read -r ldig lsize < <(blob "$oci/layer")
+  printf '%s' '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:'"$ldig"'"]},"history":[{"created_by":"tsrunc conformance/engines/setup.sh"}]}' >"$oci/config"
+  read -r cdig csize < <(blob "$oci/config")
+  printf '%s' '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:'"$cdig"'","size":'"$csize"'},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:'"$ldig"'","size":'"$lsize"'}]}' >"$oci/manifest"
+  read -r mdig msize < <(blob "$oci/manifest")
+  printf '%s' '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:'"$mdig"'","size":'"$msize"',"annotations":{"io.containerd.image.name":"docker.io/library/busybox-e2e:latest","org.opencontainers.image.ref.name":"latest"},"platform":{"architecture":"amd64","os":"linux"}}]}' >"$oci/index.json"
+  printf '%s' '{"imageLayoutVersion":"1.0.0"}' >"$oci/oci-layout"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$oci" -cf "$img/busybox-oci.tar.tmp" oci-layout index.json blobs
+  mv "$img/busybox-oci.tar.tmp" "$img/busybox-oci.tar"
+  rm -rf "$oci"
+fi
+
+# --- 3. configs -------------------------------------------------------------------------
+# runc (and tsrunc) fail to raise RLIMIT_NOFILE/NPROC above the caller's hard limit without
+# CAP_SYS_RESOURCE, and podman asks for 1048576: give it what this process may have.
+nofile=$(ulimit -Hn); nproc=$(ulimit -Hu); pidmax=$(cat /proc/sys/kernel/pid_max)
+[ "$nofile" = unlimited ] && nofile=1048576
+if [ "$nproc" = unlimited ] || [ "$nproc" -gt "$pidmax" ]; then nproc=$pidmax; fi
+
+P=$work/podman
+cat >"$P/containers.conf" <<CONF
+# Private containers.conf for the end-to-end tests (CONTAINERS_CONF). Nothing under /etc.
+[containers]
+netns = "none"
+log_driver = "k8s-file"
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+
+[network]
+network_config_dir = "$P/net"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$P/events.log"
+tmp_dir = "$P/tmp"
+static_dir = "$P/storage/libpod"
+volume_path = "$P/storage/volumes"
+conmon_path = ["/usr/bin/conmon"]
+runtime_supports_json = ["crun", "runc", "tsrunc", "kata", "runsc", "krun"]
+CONF
+cat >"$P/storage.conf" <<CONF
+[storage]
+driver = "overlay"
+graphroot = "$P/storage"
+runroot = "$P/run"
+CONF
+cat >"$P/registries.conf" <<CONF
+unqualified-search-registries = []
+CONF
+
+C=$work/containerd
+cat >"$C/config.toml" <<CONF
+# Private containerd config for the end-to-end tests: root, state and sockets under WORK.
+version = 2
+root = "$C/root"
+state = "$C/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp",
+  "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = "$C/containerd.sock"
+
+[ttrpc]
+  address = "$C/containerd.sock.ttrpc"
+
+[debug]
+  address = ""
+
+[metrics]
+  address = ""
+CONF
+
+# --- 4. runtime wrapper -----------------------------------------------------------------
+name=$(basename "$runtime")
+wrapper=$work/bin/$name
+rm -f "$wrapper"
+if [ "${TSRUNC_E2E_TRACE:-1}" = 0 ]; then
+  ln -s "$runtime" "$wrapper"
+else
+  # No PATH is assumed (podman runs kill/delete/pause with XDG_RUNTIME_DIR only): every
+  # external command is absolute, and the runtime gets exactly the caller's environment
+  # (bash itself would add PWD, SHLVL and _).
+  cat >"$wrapper" <<WRAP
+#!/bin/bash
+trace=$work/runtime-trace.log
+real=$runtime
+readarray -d '' __env </proc/\$\$/environ
+__fds=\$(/usr/bin/ls -l /proc/\$\$/fd 2>/dev/null | /usr/bin/sed -n 's/.* \([0-9]*\) -> /fd \1 -> /p' | /usr/bin/grep -v '^fd 255 ')
+{
+  printf '=== %s pid=%d ppid=%d cwd=%s\n' "\$EPOCHREALTIME" \$\$ \$PPID "\$PWD"
+  printf 'argv:'; printf ' %q' "\$@"; printf '\n'
+  printf 'env:'; printf ' %q' "\${__env[@]}"; printf '\n'
+  printf '%s\n' "\$__fds"
+} >>"\$trace" 2>/dev/null
+start=\$EPOCHREALTIME
+/usr/bin/env -i "\${__env[@]}" "\$real" "\$@"
+rc=\$?
+log=
+prev=
+for a in "\$@"; do
+  case "\$prev" in --log) log=\$a ;; esac
+  case "\$a" in --log=*) log=\${a#--log=} ;; esac
+  prev=\$a
+done
+{
+  printf -- '--- pid=%d rc=%d after %ss: %q\n' \$\$ \$rc "\$(printf '%.3f' "\$(( (\${EPOCHREALTIME/./} - \${start/./}) ))e-6")" "\$*"
+  if [ \$rc -ne 0 ] && [ -n "\$log" ] && [ -f "\$log" ]; then /usr/bin/sed 's/^/log: /' "\$log"; fi
+} >>"\$trace" 2>/dev/null
+exit \$rc
+WRAP
+  chmod 0755 "$wrapper"
+fi
+
+# --- 5. env.sh --------------------------------------------------------------------------
+cat >"$work/env.sh" <<ENV
+# . $work/env.sh — the private engines of this end-to-end work dir, for debugging by hand.
+export CONTAINERS_CONF=$P/containers.conf
+export CONTAINERS_STORAGE_CONF=$P/storage.conf
+export CONTAINERS_REGISTRIES_CONF=$P/registries.conf
+E2E_RUNTIME=$wrapper
+e2e_podman() { podman --runtime "\$E2E_RUNTIME" --cgroup-manager cgroupfs "\$@"; }
+e2e_ctr() { ctr --address $C/containerd.sock --namespace tsrunc-e2e "\$@"; }
+# containerd: containerd --config $C/config.toml &   (stop it with kill PID)
+# ctr run:    e2e_ctr run --runc-binary "\$E2E_RUNTIME" --runc-root $C/runc-root --fifo-dir $work/fifo --rm docker.io/library/busybox-e2e:latest ID CMD…
+ENV
+echo "engines/setup: ready in $work (runtime $runtime via $wrapper)"
