@@ -160,7 +160,31 @@ enum tsrunc_op {
 	 * written through the verified procfs handle (proc.c); the LSM applies it at the
 	 * next execve. */
 	OP_LSM_LABEL = 47,
+
+	/* Hooks (issue 5): 60 and 61. */
+
+	/* (none): send MSG_SYNC{SYNC_HOOK_STATE}, then read one frame: u32 length
+	 * (at most HOOK_STATE_MAX), that many bytes: the OCI state JSON, kept for the
+	 * OP_RUN_HOOKs that follow (replacing any earlier one). EOF = exit(1) quietly. */
+	OP_HOOK_STATE = 60,
+	/* str path, strv argv (argv[0] included), strv envp, u64 timeout_ms, str name
+	 * (e.g. "createContainer hook /usr/bin/x (index 0)", for messages): fork; the
+	 * child gets its own process group, the stored state on stdin (a pipe),
+	 * stdout and stderr into a memfd, no other fd, default signals, and execve(path)
+	 * (path resolved in the init's current root). The init writes the state (EPIPE
+	 * and a hook that exits without reading are fine), waits up to timeout_ms, then
+	 * SIGKILLs the hook's whole process group (always: nothing it left behind in its
+	 * group survives) and reaps it. Failure: errno ETIMEDOUT "<name> timed out after
+	 * N ms", or ECHILD "<name> exited with status N: <output tail>" / "<name> killed
+	 * by signal N". After OP_DETACH (no socket) the failure is written to fd 2 as
+	 * "tsrunc-init: <detail>" and the init exits 1 without going on. */
+	OP_RUN_HOOK = 61,
 };
+
+/* The OP_SYNC tag OP_HOOK_STATE sends (src/native/wire.ts SYNC.HOOK_STATE). */
+#define SYNC_HOOK_STATE 61u
+/* Largest state JSON OP_HOOK_STATE accepts. */
+#define HOOK_STATE_MAX (16u << 20)
 
 /* OP_SECCOMP when */
 #define SECCOMP_WHEN_EXEC 0u

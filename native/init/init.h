@@ -22,13 +22,15 @@ struct init {
 	int devnull_is_tree; /* devnull is an open_tree clone: cloneable after the old root is gone */
 	dev_t devnull_dev;   /* identity pinned at start, re-checked when the mount namespace changes */
 	ino_t devnull_ino;
-	int fifo;        /* O_PATH of exec.fifo (OP_FIFO_OPEN), -1 before */
+	int fifo;        /* O_PATH of exec.fifo (OP_FIFO_OPEN), -1 before; its write end after OP_WAIT_FIFO */
 	char *exec_path; /* set by OP_RESOLVE_EXEC */
 	struct sock_filter *seccomp_prog; /* OP_SECCOMP: the filter, NULL when none */
 	uint32_t seccomp_len;
 	uint64_t seccomp_flags;
 	uint32_t seccomp_step; /* the plan step of OP_SECCOMP, for its errors */
 	int seccomp_done;      /* loaded already (SECCOMP_WHEN_NOW) */
+	char *hook_state;        /* OP_HOOK_STATE: the state JSON for OP_RUN_HOOK, NULL before */
+	uint32_t hook_state_len;
 	int err;         /* errno of the failure being reported */
 	char detail[1024];
 };
@@ -111,5 +113,9 @@ int op_cpu_affinity(struct init *c, const struct wire_op *op);
 int op_mempolicy(struct init *c, const struct wire_op *op);
 int op_session_keyring(struct init *c, const struct wire_op *op);
 int op_lsm_label(struct init *c, const struct wire_op *op);
+
+/* hooks.c: createContainer and startContainer hooks. */
+int op_hook_state(struct init *c, const struct wire_op *op);
+int op_run_hook(struct init *c, const struct wire_op *op);
 
 #endif

@@ -351,11 +351,15 @@ int op_wait_fifo(struct init *c, const struct wire_op *op)
 		n = write(fd, "0", 1);
 	while (n < 0 && errno == EINTR);
 	int err = errno;
-	close(fd);
-	if (n != 1)
+	if (n != 1) {
+		close(fd);
 		return fail(c, n < 0 ? err : EIO, "write to the exec fifo");
+	}
+	/* Keep the write end (O_CLOEXEC) until exec: `start` reads until EOF, so it returns
+	 * once the user process runs, after the startContainer hooks, as runc's does; a
+	 * failing hook writes its error here first (hooks.c). */
 	close(c->fifo);
-	c->fifo = -1;
+	c->fifo = fd;
 	return 0;
 }
 

@@ -29,6 +29,13 @@ export class InitChannel {
     this.write(Buffer.from(byte));
   }
 
+  /** A frame: u32 length, then the bytes (the answer to OP_HOOK_STATE). */
+  replyFrame(body: Buffer): void {
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32LE(body.length);
+    this.write(Buffer.concat([head, body]));
+  }
+
   private write(buf: Buffer): void {
     let off = 0;
     while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
@@ -98,6 +105,12 @@ const INIT_CODE: Record<string, string> = {
 export function initFailure(err: InitError, steps: readonly Step[]): TsruncError {
   const step = steps[err.step];
   const name = opName(err.op) ?? 'unknown';
+  if (name === 'RUN_HOOK' && err.detail) {
+    // The detail names the hook: `createContainer hook /x (index 0) exited with status 3: …`.
+    // ECHILD (exit status, signal) and ETIMEDOUT say it all; other errnos are the init's own trouble.
+    const msg = err.errno === 10 || err.errno === 110 ? err.detail : `${err.detail}: ${errnoText(err.errno)}`;
+    return new TsruncError('EHOOK', msg, 'the hook failed: check its path, args and env in config.json, and what it printed');
+  }
   if (name === 'RESOLVE_EXEC' && err.detail) {
     return new TsruncError('EINIT_EXEC', err.detail, 'check process.args[0] and PATH in process.env; the program must exist in the root filesystem');
   }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { joinV1, planContainerCgroups, setUpCgroups } from '../cgroups/container.js';
-import { TsruncError } from '../errors.js';
+import { TsruncError, isTsruncError } from '../errors.js';
 import { helper } from '../native/helper.js';
 import { planLaunch } from '../plan/launch.js';
 import { loadConfig } from '../spec/config.js';
@@ -11,6 +11,7 @@ import { stopPoint } from './debug.js';
 import { destroy } from './destroy.js';
 import { checkNamespaces, checkPidFileDir, checkRootfs, hostFacts } from './host-checks.js';
 import { checkId } from './ids.js';
+import { hookState, runHooks } from './hooks.js';
 import { launchInit } from './launch-init.js';
 import { startTime } from './procfs.js';
 import type { ContainerRecord } from './record.js';
@@ -108,6 +109,10 @@ export function createContainer(opts: CreateOptions): Created {
         stopPoint('namespaces');
       },
       onSeccompFd: (pid, fd) => sendToListener(spec.linux!.seccomp!, { id, pid, bundle, annotations: record.annotations }, fd),
+      // prestart + createRuntime: tsrunc runs them; createContainer and startContainer
+      // run in the init, which fetches their state here ("creating", then "created").
+      onHooks: () => runHooks(spec, ['prestart', 'createRuntime'], record, 'creating', opts.warn),
+      onHookState: () => JSON.stringify(hookState(record, record.phase === 'created' ? 'created' : 'creating')),
       onReady: () => {
         stopPoint('ready');
         record.phase = 'created';
@@ -119,6 +124,10 @@ export function createContainer(opts: CreateOptions): Created {
     return { record, pidfd };
   } catch (e) {
     destroy(store, record);
+    // A failed create hook: the spec goes on with destroy, then the poststop hooks.
+    if (isTsruncError(e) && e.code === 'EHOOK') {
+      try { runHooks(spec, ['poststop'], record, 'stopped', opts.warn); } catch (p) { opts.warn(`poststop hooks: ${p instanceof Error ? p.message : String(p)}`); }
+    }
     throw e;
   } finally {
     lock.close();

@@ -19,7 +19,7 @@ export function features(): Features {
   return {
     ociVersionMin: SPEC_VERSION_MIN,
     ociVersionMax: SPEC_VERSION,
-    hooks: [],
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: mountOptionNames(),
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],

@@ -24,6 +24,10 @@ export interface LaunchHooks {
   onNamespaces?(pid: number): void;
   /** The READY rendezvous: everything is set up; the process waits for our go. */
   onReady?(pid: number): void;
+  /** The HOOKS rendezvous (before the root is switched): run prestart and createRuntime hooks. */
+  onHooks?(pid: number): void;
+  /** OP_HOOK_STATE: the OCI state JSON the init passes to its createContainer/startContainer hooks. */
+  onHookState?(pid: number): string;
   /** The seccomp notify fd (our own copy, closed after the call): for the listener. */
   onSeccompFd?(pid: number, fd: number): void;
 }
@@ -103,6 +107,11 @@ function converse(chan: InitChannel, plan: LaunchPlan, cur: Launched, hooks: Lau
         hooks.onPid?.(msg.pid);
         break;
       case 'sync':
+        if (msg.tag === SYNC.HOOK_STATE) {
+          chan.replyFrame(Buffer.from(hooks.onHookState?.(cur.pid) ?? '{}'));
+          break;
+        }
+        if (msg.tag === SYNC.HOOKS) hooks.onHooks?.(cur.pid);
         if (msg.tag === SYNC.NAMESPACES) hooks.onNamespaces?.(cur.pid);
         if (msg.tag === SYNC.READY) {
           hooks.onReady?.(cur.pid);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { signalAll } from '../cgroups/signal.js';
 import { TsruncError, errnoCode } from '../errors.js';
 import { destroy } from './destroy.js';
+import { runHooks } from './hooks.js';
 import { isAlive } from './procfs.js';
 import type { ContainerRecord, OciState, Status } from './record.js';
 import { ociState, runtimeFacts, statusOf } from './status.js';
@@ -33,8 +34,32 @@ export function listContainers(root: string): OciState[] {
   });
 }
 
-/** `start`: releases the init blocked on exec.fifo, which then execs the user process. */
-export function startContainer(root: string, id: string): void {
+/**
+ * After the first byte: the init keeps the fifo open until it execs the user process
+ * (after the startContainer hooks), so EOF means it runs (or died); anything more it
+ * writes is a startContainer hook's failure.
+ */
+function readUntilEof(fd: number): string {
+  const rest: Buffer[] = [];
+  const buf = Buffer.alloc(4096);
+  for (let i = 0; ; i++) {
+    let n = -1;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if (errnoCode(e) !== 'EAGAIN') throw e;
+    }
+    if (n === 0) return Buffer.concat(rest).toString('utf8').trim();
+    if (n > 0) rest.push(Buffer.from(buf.subarray(0, n)));
+    else sleep(i < 100 ? 1 : 10);
+  }
+}
+
+/** `start`: releases the init blocked on exec.fifo, which then execs the user process;
+ * then the poststart hooks (failures are warnings). */
+export function startContainer(root: string, id: string, warn: (msg: string) => void = () => {}): void {
+  let started: ContainerRecord | undefined;
+  let hookFailure = '';
   const store = new Store(root);
   const lock = store.lock(id);
   if (!lock) throw notFound(id);
@@ -65,15 +90,21 @@ export function startContainer(root: string, id: string): void {
         }
         sleep(1);
       }
+      hookFailure = readUntilEof(fd);
     } finally {
       fs.closeSync(fd);
     }
     fs.rmSync(fifo, { force: true });
     rec.phase = 'started';
     store.write(rec);
+    if (hookFailure) {
+      throw new TsruncError('EHOOK', hookFailure, 'the startContainer hook failed (the container did not run its process): check its path (in the container), args and env');
+    }
+    started = rec;
   } finally {
     lock.close();
   }
+  if (started) runHooks(started.spec, ['poststart'], started, 'running', warn);
 }
 
 /** `kill`: a signal to the container process, or with `all` to every process of its cgroup. */
@@ -92,8 +123,10 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   }
 }
 
-/** `delete`: a stopped or created container, or with `force` any; an unknown id with force is fine. */
-export function deleteContainer(root: string, id: string, force: boolean): void {
+/** `delete`: a stopped or created container, or with `force` any; an unknown id with force is fine.
+ * The poststop hooks run once it is gone (failures are warnings). */
+export function deleteContainer(root: string, id: string, force: boolean, warn: (msg: string) => void = () => {}): void {
+  let deleted: ContainerRecord | undefined;
   const store = new Store(root);
   const lock = store.lock(id);
   if (!lock) {
@@ -115,7 +148,9 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
       throw new TsruncError('ESTATE', `cannot delete container "${id}": it is still being created`, 'wait, or use delete --force');
     }
     destroy(store, rec);
+    deleted = rec;
   } finally {
     lock.close();
   }
+  if (deleted) runHooks(deleted.spec, ['poststop'], deleted, 'stopped', warn);
 }

@@ -1,7 +1,7 @@
 import { helper } from '../native/helper.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer, startContainer } from './lifecycle.js';
-import { waitForwarding } from './wait.js';
+import { forwardSignals, waitForwarding } from './wait.js';
 
 /**
  * `run`: create, start, and (unless detached) wait for the container process, passing
@@ -12,16 +12,21 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
   // The init may fork into its pid namespace: as a subreaper we stay its parent.
   if (!opts.detach) helper().setSubreaper(true);
   const { record, pidfd } = createContainer(opts);
+  // Forward signals from before start (as runc does): start returns once the process
+  // runs, and it may already be waiting for them. (Delivered once start returns.)
+  const forwarding = opts.detach ? undefined : forwardSignals(record.pid!);
   try {
-    startContainer(opts.root, opts.id);
+    startContainer(opts.root, opts.id, opts.warn);
   } catch (e) {
-    deleteContainer(opts.root, opts.id, true);
+    forwarding?.();
+    deleteContainer(opts.root, opts.id, true, opts.warn);
     throw e;
   }
   if (opts.detach) return 0;
   try {
-    return await waitForwarding(record.pid!, pidfd);
+    return await waitForwarding(record.pid!, pidfd, true);
   } finally {
-    if (!opts.keep) deleteContainer(opts.root, opts.id, true);
+    forwarding?.();
+    if (!opts.keep) deleteContainer(opts.root, opts.id, true, opts.warn);
   }
 }

@@ -70,6 +70,11 @@ export const OPS = {
   MEMPOLICY: { code: 45, fields: [['mode', 'u64'], ['nodemask', 'u64v']] },
   SESSION_KEYRING: { code: 46, fields: [['name', 'str'], ['perm', 'u64']] },
   LSM_LABEL: { code: 47, fields: [['attr', 'str'], ['value', 'str']] },
+  HOOK_STATE: { code: 60, fields: [] },
+  RUN_HOOK: {
+    code: 61,
+    fields: [['path', 'str'], ['argv', 'strv'], ['envp', 'strv'], ['timeoutMs', 'u64'], ['name', 'str']],
+  },
 } as const satisfies Record<string, { code: number; fields: readonly (readonly [string, Kind])[] }>;
 
 export type OpName = keyof typeof OPS;
@@ -102,6 +107,10 @@ export const SYNC = {
   NAMESPACES: 1,
   /** The root is complete and the executable resolved; create may record "created". */
   READY: 2,
+  /** Before the root is switched (only with prestart/createRuntime hooks): tsrunc runs them. */
+  HOOKS: 60,
+  /** Sent by OP_HOOK_STATE: tsrunc answers with a frame (u32 length, the state JSON), not 'g'. */
+  HOOK_STATE: 61,
 } as const;
 
 class Writer {

@@ -4,6 +4,7 @@ import { planDevices, planMounts, rootPropagation } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
 import { planIdentity, planRlimits, requireProcess, searchPath } from './process.js';
 import { planSysctl } from './sysctl.js';
+import { checkHooks, hasCreateRuntimeHooks, hookSteps, hooksRendezvous, planHooks, stateStep } from './hooks.js';
 import { labelMounts, planConfinement } from './confinement.js';
 import { TsruncError } from '../errors.js';
 import type { HostFacts, LaunchPlan, PlanOptions, Spec, Step } from './types.js';
@@ -11,7 +12,6 @@ import type { HostFacts, LaunchPlan, PlanOptions, Spec, Step } from './types.js'
 /** Parts of the spec this version does not apply yet: said out loud, never silently dropped. */
 function notYetApplied(spec: Spec): string[] {
   const out: string[] = [];
-  if (spec.hooks && Object.values(spec.hooks).some((h) => Array.isArray(h) && h.length > 0)) out.push('hooks are not run yet');
   return out;
 }
 
@@ -21,11 +21,13 @@ function notYetApplied(spec: Spec): string[] {
  *
  * Order, and why:
  *  namespaces → NAMESPACES rendezvous (cgroups and hooks while nothing runs yet)
- *  → cgroup namespace → hostname → mounts, devices → switch root → sysctl (through
+ *  → cgroup namespace → hostname → mounts, devices → [HOOKS rendezvous: prestart,
+ *  createRuntime hooks] → [createContainer hooks] → switch root → sysctl (through
  *  the container's /proc) → masked and read-only paths → root read-only → rlimits
  *  → cwd → resolve the executable (so `create` fails when it is missing) → process
  *  knobs, LSM labels (confinement.ts: failures still reach `create`) → READY
- *  rendezvous → detach → wait for `start` → drop privileges → seccomp → exec.
+ *  rendezvous → detach → wait for `start` → drop privileges → seccomp → [startContainer
+ *  hooks, as the container's user] → exec.
  *  The seccomp filter goes last so it never sees the init's own steps; without
  *  no_new_privs it must be loaded before the capabilities go (CAP_SYS_ADMIN), and a
  *  notify filter before READY (its fd must reach the runtime), as runc does.
@@ -57,6 +59,10 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     { op: { op: 'ROOTFS', rootfs }, what: `bind mount the root ${rootfs}` },
     ...labelMounts(planMounts(spec, opts.bundleDir, host), spec, host),
     ...planDevices(spec, ns.newUser || ns.has('user') === 'joined'),
+    // Hooks: prestart + createRuntime (tsrunc, at this rendezvous), then createContainer
+    // (the init, in the container's namespaces, paths still resolved in the host's view).
+    ...(hasCreateRuntimeHooks(spec) ? [hooksRendezvous()] : []),
+    ...hookSteps(planHooks(spec, 'createContainer'), true),
     opts.noPivot
       ? { op: { op: 'MOVE_ROOT' }, what: `move the root ${rootfs} onto / (--no-pivot)` }
       : { op: { op: 'PIVOT_ROOT' }, what: `pivot_root to ${rootfs}` },
@@ -72,6 +78,8 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
   }
   const argv0 = process.args![0]!;
   const privileges = [...identity.steps];
+  checkHooks(spec);
+  const startHooks = planHooks(spec, 'startContainer');
   if (confine.seccomp?.at === 'identity') {
     privileges.splice(privileges.findIndex((s) => s.op.op === 'IDENTITY'), 0, confine.seccomp.step);
   } else if (confine.seccomp) {
@@ -82,9 +90,12 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     { op: { op: 'RESOLVE_EXEC', argv0, searchPath: searchPath(process) }, what: `find ${argv0}` },
     ...confine.beforeReady,
     { op: { op: 'SYNC', tag: SYNC.READY }, what: 'wait for the runtime (created)' },
+    // The startContainer hooks' state ("created") is fetched while the socket is open.
+    ...(startHooks.length > 0 ? [stateStep('startContainer')] : []),
     { op: { op: 'DETACH' }, what: 'detach from the runtime' },
     { op: { op: 'WAIT_FIFO' }, what: 'wait for start' },
     ...privileges,
+    ...hookSteps(startHooks, false),
     { op: { op: 'EXEC', argv: process.args!, envp: process.env ?? [] }, what: `exec ${argv0}` },
   );
   const userns = ns.newUser
