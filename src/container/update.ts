@@ -8,8 +8,7 @@ import { memoryUsage } from '../cgroups/stats.js';
 import { updateCgroups } from '../cgroups/container.js';
 import { TsruncError } from '../errors.js';
 import type { LinuxResources } from '../spec/generated/types.js';
-import { statusOf } from './status.js';
-import { Store, notFound } from './store.js';
+import { withLockedContainer } from './locked.js';
 
 type Obj = Record<string, unknown>;
 
@@ -43,13 +42,7 @@ export function updateWrites(current: LinuxResources, patch: LinuxResources): { 
 }
 
 export function updateContainer(root: string, id: string, patch: LinuxResources, warn: (m: string) => void): void {
-  const store = new Store(root);
-  const lock = store.lock(id);
-  if (!lock) throw notFound(id);
-  try {
-    const rec = store.read(id);
-    if (!rec) throw notFound(id);
-    const status = statusOf(rec, store.dir(id));
+  withLockedContainer(root, id, (rec, status, store) => {
     if (status === 'stopped' || status === 'creating') throw new TsruncError('ESTATE', 'container not running', `container "${id}" is ${status}`);
     if (!rec.cgroup) throw new TsruncError('ECGROUP', `container "${id}" has no cgroup`, 'this host has no cgroup hierarchy');
     const current = rec.cgroup.resources ?? rec.spec.linux?.resources ?? {};
@@ -64,7 +57,5 @@ export function updateContainer(root: string, id: string, patch: LinuxResources,
     updateCgroups(rec.cgroup, apply, { prefix: 'update: linux.resources' }).forEach(warn);
     rec.cgroup.resources = merged;
     store.write(rec);
-  } finally {
-    lock.close();
-  }
+  });
 }
