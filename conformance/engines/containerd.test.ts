@@ -302,17 +302,47 @@ describe('ctr task', () => {
     expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
   });
 
-  test('the init is in the container cgroup in every hierarchy, and metrics read it', async () => {
+  test('the init is in the container cgroup in every hierarchy (v1 controllers, name=systemd, unified)', async () => {
     const id = cid('cgroup');
     await ctrRunDetached(id, ['sleep', '1000']);
     const pid = (await tasks()).get(id)?.pid ?? 0;
     const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
     const outside = lines.filter((l) => !l.endsWith(`:/${NS}/${id}`));
     expect(outside, `/proc/${pid}/cgroup:\n${lines.join('\n')}`).toEqual([]);
+  });
+
+  test('metrics are read from the container cgroup', async () => {
+    const id = cid('metrics');
+    await ctrRunDetached(id, ['sleep', '1000']);
     const m = await ctr(['task', 'metrics', id]);
     expect(m.code, describeResult(m)).toBe(0);
     expect(m.stdout).toMatch(/memory\.usage_in_bytes\s+[1-9]|memory\.current\s+[1-9]/);
     expect(m.stdout).toMatch(/pids\.current\s+1\b/);
+  });
+
+  test('two containers under the namespace cgroup parent: deleting one leaves the other running', async () => {
+    const a = cid('siblingA');
+    const b = cid('siblingB');
+    await ctrRunDetached(a, ['sleep', '1000']);
+    await ctrRunDetached(b, ['sleep', '1000']);
+    ok(await ctr(['task', 'kill', '--signal', 'SIGKILL', a]));
+    expect(await waitStatus(a, 'STOPPED')).toBe('STOPPED');
+    const d = await ctr(['task', 'delete', a]);
+    expect(d.code, describeResult(d)).toBe(0);
+    expect(await taskStatus(b)).toBe('RUNNING');
+    const dc = await ctr(['container', 'delete', a]);
+    expect(dc.code, describeResult(dc)).toBe(0);
+  });
+
+  test('quick execs: every one reports its own exit code', async () => {
+    const id = cid('quickexec');
+    await ctrRunDetached(id, ['sleep', '1000']);
+    const got: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await ctr(['task', 'exec', '--exec-id', `q${i}`, id, 'sh', '-c', `exit ${10 + i}`]);
+      if (r.code !== 10 + i) got.push(`exec ${i}: expected ${10 + i}, got ${r.code} ${r.stderr.trim()}`);
+    }
+    expect(got).toEqual([]);
   });
 
   test('pause and resume', async () => {

@@ -194,6 +194,17 @@ describe('podman detached containers', () => {
     expect(p.stdout, describeResult(p)).toContain('sh -c');
   });
 
+  test('quick execs: every one reports its own exit code', async () => {
+    const c = name('quickexec');
+    ok(await podmanRun(['-d', '--name', c, IMG, 'sh', '-c', TRAPPING]));
+    const got: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await podman(['exec', c, 'sh', '-c', `exit ${10 + i}`]);
+      if (r.code !== 10 + i) got.push(`exec ${i}: expected ${10 + i}, got ${r.code} ${r.stderr.trim()}`);
+    }
+    expect(got).toEqual([]);
+  });
+
   test('exec of a missing executable exits 127', async () => {
     const c = name('exec127');
     ok(await podmanRun(['-d', '--name', c, IMG, 'sh', '-c', TRAPPING]));

@@ -168,14 +168,24 @@ start=\$EPOCHREALTIME
 /usr/bin/env -i "\${__env[@]}" "\$real" "\$@"
 rc=\$?
 log=
+pidfile=
 prev=
 for a in "\$@"; do
-  case "\$prev" in --log) log=\$a ;; esac
-  case "\$a" in --log=*) log=\${a#--log=} ;; esac
+  case "\$prev" in --log) log=\$a ;; --pid-file) pidfile=\$a ;; esac
+  case "\$a" in --log=*) log=\${a#--log=} ;; --pid-file=*) pidfile=\${a#--pid-file=} ;; esac
   prev=\$a
 done
 {
   printf -- '--- pid=%d rc=%d after %ss: %q\n' \$\$ \$rc "\$(printf '%.3f' "\$(( (\${EPOCHREALTIME/./} - \${start/./}) ))e-6")" "\$*"
+  if [ -n "\$pidfile" ]; then
+    if [ -f "\$pidfile" ]; then
+      p=\$(<"\$pidfile")
+      st=\$(/usr/bin/sed -n 's/^\(State\|PPid\):\t*//p' "/proc/\$p/status" 2>/dev/null | /usr/bin/tr '\n' ' ')
+      printf 'pid-file: %q → %s cmdline=%q\n' "\$p" "\${st:-gone}" "\$(/usr/bin/tr '\0' ' ' <"/proc/\$p/cmdline" 2>/dev/null)"
+    else
+      printf 'pid-file: %s missing\n' "\$pidfile"
+    fi
+  fi
   if [ \$rc -ne 0 ] && [ -n "\$log" ] && [ -f "\$log" ]; then /usr/bin/sed 's/^/log: /' "\$log"; fi
 } >>"\$trace" 2>/dev/null
 exit \$rc
