@@ -61,9 +61,10 @@ export function resolveCgroupsPath(cgroupsPath: string | undefined, id: string):
 
 /** The v1 controllers a container joins on this host. */
 export function v1ControllersToJoin(layout: HostLayout): string[] {
-  const wanted: string[] = [...V1_RESOURCE_CONTROLLERS];
-  // Without a unified hierarchy, freezing and device rules need their v1 controllers.
-  if (modeOf(layout) === 'legacy') wanted.push('devices', 'freezer');
+  // Device rules go to the v1 devices controller too (what runc and crun do, and what
+  // tools that read devices.list expect); freezing needs v1 only without a unified hierarchy.
+  const wanted: string[] = [...V1_RESOURCE_CONTROLLERS, 'devices'];
+  if (modeOf(layout) === 'legacy') wanted.push('freezer');
   return wanted.filter((c) => layout.v1.has(c));
 }
 

@@ -166,12 +166,11 @@ export function applyResources(set: CgroupSet, layout: HostLayout, r: LinuxResou
   return routed.warnings;
 }
 
-/** Device rules: a BPF program on the unified cgroup; devices.allow/deny where there is none. */
+/** Device rules: a BPF program on the unified cgroup, and devices.deny/allow in the v1 devices cgroup. */
 export function applyDevices(set: CgroupSet, r: LinuxResources, src: Source): void {
   const policy = devicePolicy(r.devices ?? [], src);
-  if (set.unified) {
-    loadDeviceFilter(set.unified, policy, src);
-  } else if (set.v1?.['devices']) {
+  if (set.unified) loadDeviceFilter(set.unified, policy, src);
+  if (set.v1?.['devices']) {
     for (const l of v1DeviceLines(policy)) {
       writeOne(set.v1['devices'], { controller: 'devices', file: l.file, value: l.line, field: 'devices' }, src);
     }

@@ -37,8 +37,14 @@ export function v1Memory(r: LinuxResources, src: Source, out: Translation, has: 
     out.writes.push({ controller: 'memory', file: 'memory.swappiness', value: String(m.swappiness), field: 'memory.swappiness' });
   }
   if (m.disableOOMKiller) out.writes.push({ controller: 'memory', file: 'memory.oom_control', value: '1', field: 'memory.disableOOMKiller' });
-  if (m.kernel !== undefined || m.kernelTCP !== undefined) {
-    out.warnings.push(`${src.prefix}.memory.kernel and kernelTCP are ignored: the kernel no longer limits kernel memory separately`);
+  // The kernel ignores kmem limits since 5.16 (runc ignores them too); the TCP one still works.
+  if (m.kernel !== undefined) out.warnings.push(`${src.prefix}.memory.kernel is ignored: the kernel no longer limits kernel memory separately`);
+  if (m.kernelTCP) {
+    if (has('memory', 'memory.kmem.tcp.limit_in_bytes')) {
+      out.writes.push({ controller: 'memory', file: 'memory.kmem.tcp.limit_in_bytes', value: String(m.kernelTCP), field: 'memory.kernelTCP' });
+    } else {
+      out.warnings.push(`${src.prefix}.memory.kernelTCP is ignored: this kernel has no memory.kmem.tcp.limit_in_bytes`);
+    }
   }
 }
 

@@ -67,7 +67,7 @@ describe('cgroupsPath', () => {
     expect(p.set.v1?.['cpu']).toBe('/sys/fs/cgroup/cpu/c1');
     expect(p.set.createdDirs.some((d) => d.includes('process_api'))).toBe(false);
   });
-  it('joins the freezer and devices hierarchies only where there is no unified one', () => {
+  it('joins the v1 freezer only where there is no unified hierarchy', () => {
     expect(planCgroupSet(hybrid(), '/t/c1', 'c1', '/').set.v1?.['freezer']).toBeUndefined();
     const legacy = { ...hybrid(), unified: undefined } as HostLayout;
     delete legacy.unified;

@@ -113,6 +113,13 @@ describe('translate on a hybrid host', () => {
     expect(files(translate({ memory: { limit: -1, disableOOMKiller: true, swappiness: 0 } }, placementOf(hybrid), has, CONFIG_SOURCE).v1))
       .toEqual(['memory.memsw.limit_in_bytes=-1', 'memory.limit_in_bytes=-1', 'memory.memsw.limit_in_bytes=-1', 'memory.swappiness=0', 'memory.oom_control=1']);
   });
+  it('v1 memory: kernelTCP where the kernel still has it, kernel never', () => {
+    const has = (_c: string, f: string) => f === 'memory.kmem.tcp.limit_in_bytes';
+    const t = translate({ memory: { kernel: 1 << 20, kernelTCP: 2 << 20 } }, placementOf(hybrid), has, CONFIG_SOURCE);
+    expect(files(t.v1)).toEqual([`memory.kmem.tcp.limit_in_bytes=${2 << 20}`]);
+    expect(t.warnings.join()).toMatch(/memory.kernel is ignored/);
+    expect(translate({ memory: { kernelTCP: 1 } }, placementOf(hybrid), none, CONFIG_SOURCE).warnings.join()).toMatch(/kernelTCP is ignored/);
+  });
   it('allows realtime on v1, and refuses a blkio weight the kernel has no file for', () => {
     expect(files(translate({ cpu: { realtimePeriod: 1000000, realtimeRuntime: 1000 } }, placementOf(hybrid), none, CONFIG_SOURCE).v1))
       .toEqual(['cpu.rt_period_us=1000000', 'cpu.rt_runtime_us=1000']);

@@ -104,7 +104,7 @@ describe.skipIf(!hybrid)('cgroups on a hybrid host', () => {
     await sleep(1500);
     const share = (usage() - u0) / Number(process.hrtime.bigint() - t0);
     expect(share).toBeLessThan(0.3);
-    expect(share).toBeGreaterThan(0.05);
+    expect(share).toBeGreaterThan(0.01); // it ran at all (the host may be busy)
     const stats = JSON.parse(sb.tsrunc(['events', '--stats', id]).stdout);
     expect(stats.data.cpu.throttling.throttled_periods).toBeGreaterThan(5);
     expect(stats.data.cpu.throttling.throttled_time).toBeGreaterThan(0);
@@ -139,8 +139,7 @@ describe.skipIf(!hybrid)('cgroups on a hybrid host', () => {
     expect(sb.tsrunc(['pause', id]).stderr).toContain('container not running');
     expect(sb.tsrunc(['resume', id]).status).toBe(0);
     expect(status(id)).toBe('running');
-    await sleep(200);
-    expect(usage() - u0).toBeGreaterThan(20000);
+    await waitFor(() => usage() - u0 > 20000, 'the loop to run again');
     expect(sb.tsrunc(['resume', id]).stderr).toContain('container not paused');
     // delete of a paused container thaws and kills it.
     expect(sb.tsrunc(['pause', id]).status).toBe(0);
@@ -179,6 +178,11 @@ describe.skipIf(!hybrid)('cgroups on a hybrid host', () => {
     });
     const dir = path.join('/sys/fs/cgroup/unified', cg);
     expect(devicePrograms(dir)).toBe(1);
+    // The same rules in the v1 devices cgroup, for tools that read devices.list.
+    const list = v1('devices', cg, 'devices.list').split('\n');
+    expect(list).toContain('c 1:3 rm');
+    expect(list).toContain('c 136:* rwm');
+    expect(list).not.toContain('a *:* rwm');
     const exec = (cmd: string) => sb.tsrunc(['exec', id, 'sh', '-c', cmd]);
     expect(exec('echo > /dev/null').stderr).toMatch(/can't create \/dev\/null: Operation not permitted/);
     expect(exec('head -c1 /dev/zero | wc -c').stdout.trim()).toBe('1');
@@ -189,14 +193,15 @@ describe.skipIf(!hybrid)('cgroups on a hybrid host', () => {
     remove(id, cg);
   });
 
-  it('kill --all KILL and delete reach every process, also without a pid namespace of its own', () => {
+  it('kill --all KILL and delete reach every process, also without a pid namespace of its own', async () => {
     const { id, cg } = start(['sh', '-c', 'sleep 100 & sleep 100 & sleep 100'], (s) => {
       s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
     });
-    const pids = JSON.parse(sb.tsrunc(['ps', '--format', 'json', id]).stdout) as number[];
-    expect(pids.length).toBe(3);
+    const pids = () => JSON.parse(sb.tsrunc(['ps', '--format', 'json', id]).stdout) as number[];
+    await waitFor(() => pids().length === 3, 'three processes');
     expect(sb.tsrunc(['kill', '--all', id, 'KILL']).status).toBe(0);
-    expect(unified(cg, 'cgroup.procs')).toBe('');
+    // cgroup.kill only sends the signals: the processes leave the cgroup as they die.
+    await waitFor(() => unified(cg, 'cgroup.procs') === '', 'an empty cgroup');
     remove(id, cg);
   });
 
