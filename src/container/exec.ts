@@ -5,6 +5,8 @@ import { helper } from '../native/helper.js';
 import { planExec } from '../plan/exec.js';
 import type { Process } from '../plan/types.js';
 import { hostFacts } from './host-checks.js';
+import { compileProfile } from './seccomp.js';
+import { sendToListener } from '../seccomp/listener.js';
 import { launchInit } from './launch-init.js';
 import { statusOf } from './status.js';
 import { Store, notFound, writeAtomic } from './store.js';
@@ -37,13 +39,16 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (status === 'paused' && !opts.ignorePaused) {
     throw new TsruncError('ESTATE', 'cannot exec in a paused container', 'resume it first, or pass --ignore-paused');
   }
-  const plan = planExec(rec.spec, rec.pid, opts.process, hostFacts().capLastCap);
+  // The container's seccomp filter holds for every process in it (cached: no compile).
+  const seccomp = compileProfile(rec.spec);
+  const plan = planExec(rec.spec, rec.pid, opts.process, hostFacts().capLastCap, seccomp);
   plan.warnings.forEach(opts.warn);
   // Not detached: the process is forked off the init; as a subreaper we get it back.
   if (!opts.detach) helper().setSubreaper(true);
   const launched = launchInit(plan, {
     cgroupDir: rec.cgroup?.unified,
     preserveFds: opts.preserveFds,
+    onSeccompFd: (pid, fd) => sendToListener(rec.spec.linux!.seccomp!, { id: rec.id, pid, bundle: rec.bundle, annotations: rec.annotations, status: 'running' }, fd),
     onReady: (pid) => {
       if (opts.pidFile) writeAtomic(path.resolve(opts.pidFile), String(pid), 0o644);
     },

@@ -185,6 +185,22 @@ function intelRdt(linux: Linux, host: HostFacts): void {
   'remove linux.intelRdt');
 }
 
+/**
+ * The seccomp step of a process: `beforeReady` for a notify filter (its fd must reach
+ * the runtime while the init is attached); otherwise spliced into the privilege steps:
+ * last with no_new_privs, before the identity change without it (CAP_SYS_ADMIN).
+ */
+export function placeSeccomp(privileges: Step[], process: Process, c: NonNullable<PlanOptions['seccomp']>): { privileges: Step[]; beforeReady: Step[] } {
+  const nnp = process.noNewPrivileges === true;
+  const when = c.notify || !nnp ? SECCOMP_WHEN.NOW : SECCOMP_WHEN.EXEC;
+  const step: Step = { op: { op: 'SECCOMP', flags: c.flags, when, program: c.program }, what: 'load the seccomp filter' };
+  if (c.notify) return { privileges, beforeReady: [step] };
+  const out = [...privileges];
+  if (nnp) out.push(step);
+  else out.splice(out.findIndex((s) => s.op.op === 'IDENTITY'), 0, step);
+  return { privileges: out, beforeReady: [] };
+}
+
 /** The confinement steps of a container, and where they go. */
 export function planConfinement(spec: Spec, opts: PlanOptions, host: HostFacts, userns: boolean): ConfinementSteps {
   const process = spec.process!;

@@ -1,8 +1,9 @@
 import { TsruncError } from '../errors.js';
 import { SYNC } from '../native/wire.js';
 import { CLONE } from './flags.js';
+import { placeSeccomp } from './confinement.js';
 import { planIdentity, planRlimits, requireProcess, searchPath } from './process.js';
-import type { LaunchPlan, Namespace, Process, Spec, Step } from './types.js';
+import type { LaunchPlan, Namespace, PlanOptions, Process, Spec, Step } from './types.js';
 
 const KIND: Record<Namespace['type'], string> = {
   pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mnt', user: 'user', cgroup: 'cgroup', time: 'time',
@@ -18,9 +19,9 @@ const ORDER: Namespace['type'][] = ['user', 'ipc', 'uts', 'network', 'pid', 'tim
  * `exec`: a process that joins every namespace of a running container (through the
  * namespace files of its pid) and runs `process` there. Joining the pid namespace
  * takes effect for children only, so the init forks once; the mount namespace puts it
- * at the container's root.
+ * at the container's root. The container's seccomp filter applies to it too (runc).
  */
-export function planExec(spec: Spec, containerPid: number, process: Process, capLastCap: number): LaunchPlan {
+export function planExec(spec: Spec, containerPid: number, process: Process, capLastCap: number, seccomp?: PlanOptions['seccomp']): LaunchPlan {
   requireProcess({ ...spec, process });
   if (process.terminal) {
     throw new TsruncError('EUNSUPPORTED', 'process.terminal: a terminal is not supported yet', 'run the process without a terminal');
@@ -34,13 +35,15 @@ export function planExec(spec: Spec, containerPid: number, process: Process, cap
   if (forks) steps.push({ op: { op: 'FORK' }, what: 'fork into the pid namespace' });
   const identity = planIdentity(process, capLastCap);
   const argv0 = process.args![0]!;
+  const filter = seccomp ? placeSeccomp(identity.steps, process, seccomp) : { privileges: identity.steps, beforeReady: [] };
   steps.push(
     ...planRlimits(process),
     { op: { op: 'CHDIR', path: process.cwd }, what: `chdir to ${process.cwd}` },
     { op: { op: 'RESOLVE_EXEC', argv0, searchPath: searchPath(process) }, what: `find ${argv0}` },
+    ...filter.beforeReady,
     { op: { op: 'SYNC', tag: SYNC.READY }, what: 'wait for the runtime (process ready)' },
     { op: { op: 'DETACH' }, what: 'detach from the runtime' },
-    ...identity.steps,
+    ...filter.privileges,
     { op: { op: 'EXEC', argv: process.args!, envp: process.env ?? [] }, what: `exec ${argv0}` },
   );
   return { cloneFlags: 0, forks, ownPidNs: false, steps, warnings: identity.warnings };

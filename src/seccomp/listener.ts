@@ -13,6 +13,8 @@ export interface ListenerState {
   pid: number;
   bundle: string;
   annotations: Record<string, string>;
+  /** creating for the container's process, running for an exec'd one (as runc). */
+  status?: 'creating' | 'running';
 }
 
 /** The message runc sends: {ociVersion, fds: ["seccompFd"], pid, metadata, state}. */
@@ -22,7 +24,7 @@ export function processState(profile: LinuxSeccomp, s: ListenerState): Buffer {
     fds: ['seccompFd'],
     pid: s.pid,
     ...(profile.listenerMetadata ? { metadata: profile.listenerMetadata } : {}),
-    state: { ociVersion: SPEC_VERSION, id: s.id, status: 'creating', pid: s.pid, bundle: s.bundle, annotations: s.annotations },
+    state: { ociVersion: SPEC_VERSION, id: s.id, status: s.status ?? 'creating', pid: s.pid, bundle: s.bundle, annotations: s.annotations },
   }));
 }
 

@@ -136,6 +136,16 @@ describe('seccomp', () => {
     expect(state.pid).toBeGreaterThan(0);
   });
 
+  it('applies the container\'s filter to an exec\'d process too', () => {
+    const bundle = sb.bundle(['sleep', '30'], ALLOW_BUT([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }]));
+    const id = sb.id('ex');
+    expect(sb.tsrunc(['run', '--detach', '--bundle', bundle, id]).status).toBe(0);
+    const r = sb.tsrunc(['exec', id, 'sh', '-c', 'mkdir /tmp/e; grep ^Seccomp: /proc/self/status']);
+    expect(r.stderr).toContain('Operation not permitted');
+    expect(r.stdout).toBe('Seccomp:\t2\n');
+    sb.tsrunc(['delete', '--force', id]);
+  });
+
   it('refuses NOTIFY as the default action, on write(2), or without a listener, before any side effect', () => {
     createFails((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/x' }; },
       /linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action/);
