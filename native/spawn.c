@@ -18,12 +18,14 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -518,4 +520,12 @@ EXPORT int32_t tsrunc_device_filter_count(const char *cgroup_path)
 	int err = query_device_progs(cg, ids, &n);
 	close(cg);
 	return err < 0 ? err : (int32_t)n;
+}
+
+EXPORT int32_t tsrunc_set_winsize(int32_t fd, uint16_t rows, uint16_t cols)
+{
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+	if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+		return -errno;
+	return 0;
 }

@@ -88,4 +88,7 @@ int32_t tsrunc_device_filter(const char *cgroup_path, const void *insns, uint32_
 /* How many device programs are attached to the cgroup directory (BPF_PROG_QUERY). */
 int32_t tsrunc_device_filter_count(const char *cgroup_path);
 
+/* ioctl(fd, TIOCSWINSZ): the size of a pty (for `run` proxying a terminal). */
+int32_t tsrunc_set_winsize(int32_t fd, uint16_t rows, uint16_t cols);
+
 #endif

@@ -61,6 +61,7 @@ static const struct wire_op_def defs[] = {
 	OP(OP_MEMPOLICY, 2, { F("mode", U64), F("nodemask", U64V) }),
 	OP(OP_SESSION_KEYRING, 2, { F("name", STR), F("perm", U64) }),
 	OP(OP_LSM_LABEL, 2, { F("attr", STR), F("value", STR) }),
+	OP(OP_CONSOLE, 5, { F("rows", U64), F("cols", U64), F("uid", U64), F("gid", U64), F("flags", U64) }),
 	OP(OP_HOOK_STATE, 0, { { 0, 0 } }),
 	OP(OP_RUN_HOOK, 5, { F("path", STR), F("argv", STRV), F("envp", STRV), F("timeout_ms", U64), F("name", STR) }),
 };

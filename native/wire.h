@@ -161,6 +161,14 @@ enum tsrunc_op {
 	 * next execve. */
 	OP_LSM_LABEL = 47,
 
+	/* Terminal (issue 5). */
+
+	/* u64 rows, u64 cols (0, 0: leave the size alone), u64 uid, u64 gid (owner of the
+	 * slave), u64 flags (CONSOLE_*): allocate a pty from /dev/ptmx of the current root,
+	 * send MSG_CONSOLE_FD{master}, wait for one byte ('g'), then make the slave fds 0-2
+	 * and the controlling terminal (the init must be a session leader: OP_SETSID). */
+	OP_CONSOLE = 62,
+
 	/* Hooks (issue 5): 60 and 61. */
 
 	/* (none): send MSG_SYNC{SYNC_HOOK_STATE}, then read one frame: u32 length
@@ -190,6 +198,9 @@ enum tsrunc_op {
 #define SECCOMP_WHEN_EXEC 0u
 #define SECCOMP_WHEN_NOW 1u
 
+/* OP_CONSOLE flags */
+#define CONSOLE_DEV_CONSOLE 0x1u /* also bind the slave onto /dev/console (create, not exec) */
+
 /* OP_MOUNT mflags */
 #define MF_BIND 0x1u          /* source is a host path to bind; fstype is ignored */
 #define MF_DEST_FILE 0x2u     /* create dest as a file, not a directory */
@@ -211,6 +222,9 @@ enum tsrunc_msg {
 	 * its own copy with pidfd_getfd, hands it to linux.seccomp.listenerPath, and
 	 * answers one byte ('g'). */
 	MSG_SECCOMP_FD = 5,
+	/* u64 fd: the pty master, as a number in the init's fd table. tsrunc takes its
+	 * own copy with pidfd_getfd and answers one byte ('g'). */
+	MSG_CONSOLE_FD = 6,
 };
 
 /* Steps that are not ops of the plan, reported in MSG_ERROR.step. */

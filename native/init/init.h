@@ -114,6 +114,9 @@ int op_mempolicy(struct init *c, const struct wire_op *op);
 int op_session_keyring(struct init *c, const struct wire_op *op);
 int op_lsm_label(struct init *c, const struct wire_op *op);
 
+/* console.c */
+int op_console(struct init *c, const struct wire_op *op);
+
 /* hooks.c: createContainer and startContainer hooks. */
 int op_hook_state(struct init *c, const struct wire_op *op);
 int op_run_hook(struct init *c, const struct wire_op *op);

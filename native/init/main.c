@@ -79,6 +79,7 @@ static int run(struct init *c, const struct wire_op *op, uint32_t step)
 	case OP_MEMPOLICY: return op_mempolicy(c, op);
 	case OP_SESSION_KEYRING: return op_session_keyring(c, op);
 	case OP_LSM_LABEL: return op_lsm_label(c, op);
+	case OP_CONSOLE: return op_console(c, op);
 	case OP_HOOK_STATE: return op_hook_state(c, op);
 	case OP_RUN_HOOK: return op_run_hook(c, op);
 	}

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { createContainer } from '../container/create.js';
+import { createContainer, type CreateOptions } from '../container/create.js';
 import { TsruncError } from '../errors.js';
-import { action } from './context.js';
+import { action, type GlobalOptions } from './context.js';
+import type { Logger } from './log.js';
 
 export interface CreateFlags {
   bundle: string;
@@ -31,20 +32,26 @@ export function preserveFds(value: string): number {
   return Number(value);
 }
 
+/** CreateOptions from the global and create flags (shared with run). */
+export function createOptions(g: GlobalOptions, log: Logger, id: string, flags: CreateFlags): CreateOptions {
+  return {
+    root: g.root,
+    id,
+    bundle: flags.bundle,
+    ...(flags.pidFile ? { pidFile: flags.pidFile } : {}),
+    noPivot: !flags.pivot,
+    newKeyring: flags.newKeyring,
+    preserveFds: preserveFds(flags.preserveFds),
+    systemdCgroup: Boolean(g.systemdCgroup),
+    ...(flags.consoleSocket ? { consoleSocket: flags.consoleSocket } : {}),
+    warn: log.warn,
+  };
+}
+
 export function register(program: Command): void {
   createFlags(program.command('create').description('create a container (its process waits for start)'))
     .argument('<id>', 'container id')
     .action(action((g, log, id: string, flags: CreateFlags) => {
-      createContainer({
-        root: g.root,
-        id,
-        bundle: flags.bundle,
-        ...(flags.pidFile ? { pidFile: flags.pidFile } : {}),
-        noPivot: !flags.pivot,
-        newKeyring: flags.newKeyring,
-        preserveFds: preserveFds(flags.preserveFds),
-        systemdCgroup: Boolean(g.systemdCgroup),
-        warn: log.warn,
-      });
+      createContainer(createOptions(g, log, id, flags));
     }));
 }

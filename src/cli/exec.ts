@@ -108,6 +108,7 @@ export function register(program: Command): void {
         ...(flags.pidFile ? { pidFile: flags.pidFile } : {}),
         preserveFds: preserveFds(flags.preserveFds),
         ignorePaused: Boolean(flags.ignorePaused),
+        ...(flags.consoleSocket ? { consoleSocket: flags.consoleSocket } : {}),
         warn: log.warn,
       });
     }));

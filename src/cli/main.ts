@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
     if (this.opts()['version']) process.stdout.write(versionText());
     else this.help();
   });
-  for (const register of [create, start, state, kill, del, run, exec, list, spec, features, pause, resume, ps, update, events]) register(program);
+  for (const register of [create, start, state, kill, del, run, exec, list, spec, pause, resume, ps, update, events, features]) register(program);
   program.command('version', { hidden: true }).action(() => { process.stdout.write(versionText()); });
   await program.parseAsync(argv);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runContainer } from '../container/run.js';
 import { action } from './context.js';
-import { createFlags, preserveFds, type CreateFlags } from './create.js';
+import { createFlags, createOptions, type CreateFlags } from './create.js';
 
 export function register(program: Command): void {
   createFlags(program.command('run').description('create and start a container, wait for it, delete it'))
@@ -10,15 +10,7 @@ export function register(program: Command): void {
     .argument('<id>', 'container id')
     .action(action(async (g, log, id: string, flags: CreateFlags & { detach?: boolean; keep?: boolean }) => {
       const status = await runContainer({
-        root: g.root,
-        id,
-        bundle: flags.bundle,
-        ...(flags.pidFile ? { pidFile: flags.pidFile } : {}),
-        noPivot: !flags.pivot,
-        newKeyring: flags.newKeyring,
-        preserveFds: preserveFds(flags.preserveFds),
-        systemdCgroup: Boolean(g.systemdCgroup),
-        warn: log.warn,
+        ...createOptions(g, log, id, flags),
         detach: Boolean(flags.detach),
         keep: Boolean(flags.keep),
       });

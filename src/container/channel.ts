@@ -14,6 +14,7 @@ export type InitMessage =
   | { type: 'sync'; tag: number }
   | { type: 'pid'; pid: number }
   | { type: 'error'; error: InitError }
+  | { type: 'console-fd'; fd: number }
   | { type: 'seccomp-fd'; fd: number }
   | { type: 'eof' };
 
@@ -71,6 +72,7 @@ export class InitChannel {
       case MSG.SYNC: return { type: 'sync', tag: Number(body.readBigUInt64LE(0)) };
       case MSG.PID: return { type: 'pid', pid: Number(body.readBigUInt64LE(0)) };
       case MSG.ERROR: return { type: 'error', error: decodeError(body) };
+      case MSG.CONSOLE_FD: return { type: 'console-fd', fd: Number(body.readBigUInt64LE(0)) };
       case MSG.SECCOMP_FD: return { type: 'seccomp-fd', fd: Number(body.readBigUInt64LE(0)) };
       default: throw new TsruncError('EINIT', `init sent an unknown message type ${type}`, 'this is a bug in tsrunc');
     }

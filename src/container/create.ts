@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { joinV1, planContainerCgroups, setUpCgroups } from '../cgroups/container.js';
 import { TsruncError, isTsruncError } from '../errors.js';
 import { helper } from '../native/helper.js';
 import { planLaunch } from '../plan/launch.js';
 import { loadConfig } from '../spec/config.js';
+import { checkConsoleFlags, sendToConsoleSocket } from './console.js';
 import { compileProfile } from './seccomp.js';
 import { confinementFacts } from './confinement-facts.js';
 import { sendToListener } from '../seccomp/listener.js';
@@ -28,11 +30,17 @@ export interface CreateOptions {
   systemdCgroup: boolean;
   /** Join a new session keyring named after the container (false: --no-new-keyring). */
   newKeyring?: boolean;
+  /** Where the pty master goes when process.terminal is set. */
+  consoleSocket?: string;
+  /** `run` in the foreground: a terminal without a socket is proxied by the caller. */
+  foreground?: boolean;
   warn(message: string): void;
 }
 
 export interface Created {
   record: ContainerRecord;
+  /** The pty master, for a foreground `run` with a terminal and no console socket. */
+  console?: number;
   /** A pidfd of the container process (its parent is this process, or it was re-parented to us). */
   pidfd: number;
 }
@@ -55,6 +63,7 @@ export function createContainer(opts: CreateOptions): Created {
   if (!Number.isInteger(preserveFds) || preserveFds < 0 || preserveFds > 1000) {
     throw new TsruncError('EUSAGE', `--preserve-fds ${preserveFds}: must be a whole number from 0 to 1000`, '');
   }
+  checkConsoleFlags(Boolean(spec.process?.terminal), opts.consoleSocket, !opts.foreground);
   const seccomp = compileProfile(spec);
   seccomp?.warnings.forEach(opts.warn);
   const plan = planLaunch(spec, {
@@ -83,6 +92,7 @@ export function createContainer(opts: CreateOptions): Created {
     ...(cgroup ? { cgroup } : {}),
     spec,
   };
+  let consoleMaster: number | undefined;
   try {
     store.write(record);
     stopPoint('intent');
@@ -109,6 +119,10 @@ export function createContainer(opts: CreateOptions): Created {
         stopPoint('namespaces');
       },
       onSeccompFd: (pid, fd) => sendToListener(spec.linux!.seccomp!, { id, pid, bundle, annotations: record.annotations }, fd),
+      onConsole: (master) => {
+        if (opts.consoleSocket) sendToConsoleSocket(opts.consoleSocket, master);
+        else consoleMaster = master;
+      },
       // prestart + createRuntime: tsrunc runs them; createContainer and startContainer
       // run in the init, which fetches their state here ("creating", then "created").
       onHooks: () => runHooks(spec, ['prestart', 'createRuntime'], record, 'creating', opts.warn),
@@ -121,8 +135,9 @@ export function createContainer(opts: CreateOptions): Created {
         stopPoint('recorded');
       },
     });
-    return { record, pidfd };
+    return { record, pidfd, ...(consoleMaster === undefined ? {} : { console: consoleMaster }) };
   } catch (e) {
+    if (consoleMaster !== undefined) fs.closeSync(consoleMaster);
     destroy(store, record);
     // A failed create hook: the spec goes on with destroy, then the poststop hooks.
     if (isTsruncError(e) && e.code === 'EHOOK') {

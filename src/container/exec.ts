@@ -4,6 +4,8 @@ import { TsruncError } from '../errors.js';
 import { helper } from '../native/helper.js';
 import { planExec } from '../plan/exec.js';
 import type { Process } from '../plan/types.js';
+import { checkConsoleFlags, proxyTerminal, sendToConsoleSocket } from './console.js';
+import { joinV1 } from '../cgroups/setup.js';
 import { hostFacts } from './host-checks.js';
 import { compileProfile } from './seccomp.js';
 import { sendToListener } from '../seccomp/listener.js';
@@ -20,6 +22,7 @@ export interface ExecOptions {
   pidFile?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  consoleSocket?: string;
   warn(message: string): void;
 }
 
@@ -39,17 +42,25 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (status === 'paused' && !opts.ignorePaused) {
     throw new TsruncError('ESTATE', 'cannot exec in a paused container', 'resume it first, or pass --ignore-paused');
   }
+  checkConsoleFlags(Boolean(opts.process.terminal), opts.consoleSocket, opts.detach);
   // The container's seccomp filter holds for every process in it (cached: no compile).
   const seccomp = compileProfile(rec.spec);
   const plan = planExec(rec.spec, rec.pid, opts.process, hostFacts().capLastCap, seccomp);
   plan.warnings.forEach(opts.warn);
   // Not detached: the process is forked off the init; as a subreaper we get it back.
   if (!opts.detach) helper().setSubreaper(true);
+  let master: number | undefined;
   const launched = launchInit(plan, {
+    onConsole: (fd) => {
+      if (opts.consoleSocket) sendToConsoleSocket(opts.consoleSocket, fd);
+      else master = fd;
+    },
     cgroupDir: rec.cgroup?.unified,
     preserveFds: opts.preserveFds,
     onSeccompFd: (pid, fd) => sendToListener(rec.spec.linux!.seccomp!, { id: rec.id, pid, bundle: rec.bundle, annotations: rec.annotations, status: 'running' }, fd),
     onReady: (pid) => {
+      // The unified cgroup came with clone3; on hybrid hosts the limits live in v1.
+      if (rec.cgroup) joinV1(rec.cgroup, pid);
       if (opts.pidFile) writeAtomic(path.resolve(opts.pidFile), String(pid), 0o644);
     },
   });
@@ -57,5 +68,10 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     fs.closeSync(launched.pidfd);
     return 0;
   }
-  return waitForwarding(launched.pid, launched.pidfd);
+  const restore = master === undefined ? undefined : proxyTerminal(master);
+  try {
+    return await waitForwarding(launched.pid, launched.pidfd);
+  } finally {
+    restore?.();
+  }
 }

@@ -1,4 +1,5 @@
 import { helper } from '../native/helper.js';
+import { proxyTerminal } from './console.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer, startContainer } from './lifecycle.js';
 import { forwardSignals, waitForwarding } from './wait.js';
@@ -11,7 +12,8 @@ import { forwardSignals, waitForwarding } from './wait.js';
 export async function runContainer(opts: CreateOptions & { detach: boolean; keep: boolean }): Promise<number> {
   // The init may fork into its pid namespace: as a subreaper we stay its parent.
   if (!opts.detach) helper().setSubreaper(true);
-  const { record, pidfd } = createContainer(opts);
+  const { record, pidfd, console: master } = createContainer({ ...opts, foreground: !opts.detach });
+  const restore = master === undefined ? undefined : proxyTerminal(master);
   // Forward signals from before start (as runc does): start returns once the process
   // runs, and it may already be waiting for them. (Delivered once start returns.)
   const forwarding = opts.detach ? undefined : forwardSignals(record.pid!);
@@ -19,6 +21,7 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
     startContainer(opts.root, opts.id, opts.warn);
   } catch (e) {
     forwarding?.();
+    restore?.();
     deleteContainer(opts.root, opts.id, true, opts.warn);
     throw e;
   }
@@ -27,6 +30,7 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
     return await waitForwarding(record.pid!, pidfd, true);
   } finally {
     forwarding?.();
+    restore?.();
     if (!opts.keep) deleteContainer(opts.root, opts.id, true, opts.warn);
   }
 }

@@ -22,6 +22,8 @@ export interface Helper {
   socketpair(): [number, number];
   /** Resolves with the exit code, or 128 + signal. */
   waitPidfd(pidfd: number): Promise<number>;
+  /** The same, blocking: for a child that is exiting anyway (reaping it). */
+  waitPidfdSync(pidfd: number): number;
   pidfdSignal(pidfd: number, sig: number): void;
   pidfdOpen(pid: number): number;
   flock(fd: number, op: number): void;
@@ -32,6 +34,8 @@ export interface Helper {
   pidfdGetfd(pidfd: number, targetFd: number): number;
   /** Connects to the unix socket at path and sends data with fd attached (SCM_RIGHTS). */
   sendFd(path: string, data: Buffer, fd: number): void;
+  /** The window size of a pty. */
+  setWinsize(fd: number, rows: number, cols: number): void;
   /** Whether the kernel accepts SECCOMP_FILTER_FLAG bit `flag`. */
   seccompFlagSupported(flag: number): boolean;
   /** Loads insns as the cgroup's device program (replacing the old ones); errno 0 on success, else the failed step (spawn.h). */
@@ -89,6 +93,7 @@ export function helper(): Helper {
   const setSubreaper = lib.func('int32_t tsrunc_set_subreaper(int32_t on)');
   const pidfdGetfd = lib.func('int32_t tsrunc_pidfd_getfd(int32_t pidfd, int32_t targetfd)');
   const sendFd = lib.func('int32_t tsrunc_send_fd(const char *path, const void *data, uint32_t len, int32_t fd)');
+  const setWinsize = lib.func('int32_t tsrunc_set_winsize(int32_t fd, uint16_t rows, uint16_t cols)');
   const seccompFlagSupported = lib.func('int32_t tsrunc_seccomp_flag_supported(uint32_t flag)');
   const deviceFilter = lib.func('int32_t tsrunc_device_filter(const char *path, const void *insns, uint32_t cnt, uint8_t *log, uint32_t logSize, int32_t *step)');
   const deviceFilterCount = lib.func('int32_t tsrunc_device_filter_count(const char *path)');
@@ -110,6 +115,7 @@ export function helper(): Helper {
       check('socketpair', socketpair(fds));
       return [fds[0]!, fds[1]!];
     },
+    waitPidfdSync(pidfd) { return check('waitid', waitPidfd(pidfd)); },
     waitPidfd(pidfd) {
       return new Promise((resolve, reject) => {
         waitPidfd.async(pidfd, (err: unknown, r: number) => {
@@ -127,6 +133,7 @@ export function helper(): Helper {
     setSubreaper(on) { check('prctl(PR_SET_CHILD_SUBREAPER)', setSubreaper(on ? 1 : 0)); },
     pidfdGetfd(pidfd, targetFd) { return check('pidfd_getfd', pidfdGetfd(pidfd, targetFd)); },
     sendFd(p, data, fd) { check(`send to ${p}`, sendFd(p, data, data.length, fd)); },
+    setWinsize(fd, rows, cols) { check('ioctl(TIOCSWINSZ)', setWinsize(fd, rows, cols)); },
     seccompFlagSupported(flag) { return check('seccomp', seccompFlagSupported(flag)) === 1; },
     deviceFilter(cgroupDir, insns) {
       const log = Buffer.alloc(16384);

@@ -70,6 +70,7 @@ export const OPS = {
   MEMPOLICY: { code: 45, fields: [['mode', 'u64'], ['nodemask', 'u64v']] },
   SESSION_KEYRING: { code: 46, fields: [['name', 'str'], ['perm', 'u64']] },
   LSM_LABEL: { code: 47, fields: [['attr', 'str'], ['value', 'str']] },
+  CONSOLE: { code: 62, fields: [['rows', 'u64'], ['cols', 'u64'], ['uid', 'u64'], ['gid', 'u64'], ['flags', 'u64']] },
   HOOK_STATE: { code: 60, fields: [] },
   RUN_HOOK: {
     code: 61,
@@ -90,10 +91,13 @@ export type Op = { [N in OpName]: { op: N } & FieldsOf<(typeof OPS)[N]['fields']
 export type OpOf<N extends OpName> = Extract<Op, { op: N }>;
 
 /** Messages on the socket (wire.h enum tsrunc_msg). */
-export const MSG = { SYNC: 1, PID: 2, ERROR: 3, PLAN: 4, SECCOMP_FD: 5 } as const;
+export const MSG = { SYNC: 1, PID: 2, ERROR: 3, PLAN: 4, SECCOMP_FD: 5, CONSOLE_FD: 6 } as const;
 /** Steps reported in MSG_ERROR that are not ops of the plan. */
 export const STEP_READ_PLAN = 0xffffffff;
 export const STEP_INIT_START = 0xfffffffe;
+
+/** OP_CONSOLE flags. */
+export const CONSOLE = { DEV_CONSOLE: 0x1 } as const;
 
 /** OP_MOUNT mflags. */
 export const MF = { BIND: 0x1, DEST_FILE: 0x2, DEST_NO_SYMLINK: 0x4 } as const;

@@ -1,5 +1,5 @@
-import { TsruncError } from '../errors.js';
 import { SYNC } from '../native/wire.js';
+import { planConsole } from './console.js';
 import { CLONE } from './flags.js';
 import { placeSeccomp } from './confinement.js';
 import { planIdentity, planRlimits, requireProcess, searchPath } from './process.js';
@@ -23,9 +23,6 @@ const ORDER: Namespace['type'][] = ['user', 'ipc', 'uts', 'network', 'pid', 'tim
  */
 export function planExec(spec: Spec, containerPid: number, process: Process, capLastCap: number, seccomp?: PlanOptions['seccomp']): LaunchPlan {
   requireProcess({ ...spec, process });
-  if (process.terminal) {
-    throw new TsruncError('EUNSUPPORTED', 'process.terminal: a terminal is not supported yet', 'run the process without a terminal');
-  }
   const types = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
   const steps: Step[] = ORDER.filter((t) => types.has(t)).map((t) => {
     const path = `/proc/${containerPid}/ns/${KIND[t]}`;
@@ -33,6 +30,8 @@ export function planExec(spec: Spec, containerPid: number, process: Process, cap
   });
   const forks = types.has('pid');
   if (forks) steps.push({ op: { op: 'FORK' }, what: 'fork into the pid namespace' });
+  // A terminal needs a session of its own to become the controlling terminal.
+  if (process.terminal) steps.push({ op: { op: 'SETSID' }, what: 'start a new session' }, ...planConsole(process, false));
   const identity = planIdentity(process, capLastCap);
   const argv0 = process.args![0]!;
   const filter = seccomp ? placeSeccomp(identity.steps, process, seccomp) : { privileges: identity.steps, beforeReady: [] };
