@@ -354,6 +354,34 @@ static int open_new_root_path(struct init *c, const char *path, int *fd)
 	return 0;
 }
 
+/*
+ * Kernels before 6.15 cannot clone a detached mount again (EINVAL). Then the source is
+ * the container's own /dev/null, verified the same way: opened without following a
+ * symlink, and the character device 1:3 (a symlink to a procfs file there would turn
+ * masking into a write path into the host: CVE-2025-31133).
+ */
+static int clone_container_devnull(struct init *c, const char *path)
+{
+	int fd, m;
+	struct stat st;
+	if (open_new_root_path(c, "/dev/null", &fd) < 0)
+		return -1;
+	if (fd < 0) {
+		fail(c, ENOENT, "mask %s: this kernel cannot reuse the host's /dev/null and the container has none", path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !is_devnull(&st)) {
+		close(fd);
+		fail(c, ENODEV, "mask %s: the container's /dev/null is not the character device 1:3", path);
+		return -1;
+	}
+	m = open_tree_fd(fd, OPEN_TREE_CLONE);
+	if (m < 0)
+		fail(c, errno, "mask %s: clone the container's /dev/null", path);
+	close(fd);
+	return m;
+}
+
 int op_mask_path(struct init *c, const struct wire_op *op)
 {
 	const char *path = STR(op, 0);
@@ -387,7 +415,12 @@ int op_mask_path(struct init *c, const struct wire_op *op)
 		}
 		/* The plain handle only clones while the host's /dev is still in our namespace. */
 		m = open_tree_fd(c->devnull, OPEN_TREE_CLONE);
-		if (m < 0) {
+		if (m < 0 && errno == EINVAL && c->devnull_is_tree) {
+			if ((m = clone_container_devnull(c, path)) < 0) {
+				rc = -1;
+				goto out;
+			}
+		} else if (m < 0) {
 			rc = fail(c, errno, "mask %s: clone /dev/null%s", path,
 				  c->devnull_is_tree ? "" : " (no detached copy: could not open_tree it at start)");
 			goto out;

@@ -57,15 +57,38 @@ int op_unshare(struct init *c, const struct wire_op *op)
 int op_fork(struct init *c, const struct wire_op *op)
 {
 	(void)op;
+	int gate[2];
+	char b = 'g';
 	if (c->sock < 0)
 		return fail(c, EBADF, "fork after OP_DETACH: no socket to report the pid on");
+	/* The child waits at this gate until MSG_PID is on the socket: tsrunc must learn
+	 * the new pid before any message of the child's (READY, console, error) reaches it. */
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		return fail(c, errno, "pipe for fork");
 	pid_t pid = fork();
-	if (pid < 0)
-		return fail(c, errno, "fork");
-	if (pid == 0)
+	if (pid < 0) {
+		int err = errno;
+		close(gate[0]);
+		close(gate[1]);
+		return fail(c, err, "fork");
+	}
+	if (pid == 0) {
+		close(gate[1]);
+		ssize_t n;
+		do
+			n = read(gate[0], &b, 1);
+		while (n < 0 && errno == EINTR);
+		close(gate[0]);
+		if (n != 1)
+			_exit(1); /* the parent could not report us: nobody would know this process */
 		return 0; /* the child carries on with the plan */
+	}
+	close(gate[0]);
 	if (send_u64_msg(c->sock, MSG_PID, (uint64_t)pid) < 0) {
-		/* tsrunc cannot learn of the child: do not leave it behind. */
+		kill(pid, SIGKILL);
+		_exit(1);
+	}
+	if (write(gate[1], &b, 1) != 1) {
 		kill(pid, SIGKILL);
 		_exit(1);
 	}

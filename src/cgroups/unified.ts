@@ -100,6 +100,14 @@ export function killAll(dir: string, timeoutMs = 5000): void {
   while (populated(dir) && Date.now() < until) sleep(2);
 }
 
+function hasChildCgroups(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory());
+  } catch {
+    return false;
+  }
+}
+
 /** Removes the directories we created, deepest first; ones still busy are reported. */
 export function removeDirs(dirs: readonly string[]): void {
   for (const d of [...dirs].reverse()) {
@@ -110,7 +118,10 @@ export function removeDirs(dirs: readonly string[]): void {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') break;
-        // EBUSY: the last task is still leaving; children of a deeper level: skip.
+        // EBUSY with child cgroups: a parent we created that another container now
+        // shares (containerd puts every container under /<namespace>/): leave it.
+        if (code === 'EBUSY' && hasChildCgroups(d)) break;
+        // EBUSY otherwise: the last task is still leaving.
         if (code === 'EBUSY' && i < 500) { sleep(2); continue; }
         if (code === 'ENOTEMPTY') break;
         throw new TsruncError('ECGROUP', `remove cgroup ${d}: ${code}`, 'kill what is left in it, then run delete --force again');

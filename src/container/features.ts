@@ -24,7 +24,8 @@ export function features(): Features {
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: CAPABILITIES.slice(0, capLast + 1),
-      cgroup: { v1: false, v2: true, systemd: false, systemdUser: false, rdma: false },
+      // v1 only together with the container's own unified cgroup (hybrid hosts) or alone.
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp,
       apparmor: { enabled: lsm.apparmor },
       selinux: { enabled: lsm.selinux },

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsruncError } from '../errors.js';
+import { TsruncError, errnoCode } from '../errors.js';
 import { helper } from '../native/helper.js';
 import { nativeDir } from '../native/paths.js';
 import { SYNC } from '../native/wire.js';
@@ -28,6 +28,8 @@ export interface LaunchHooks {
   onHooks?(pid: number): void;
   /** OP_HOOK_STATE: the OCI state JSON the init passes to its createContainer/startContainer hooks. */
   onHookState?(pid: number): string;
+  /** The pty master of the container's terminal (our own copy; the callee owns it). */
+  onConsole?(master: number): void;
   /** The seccomp notify fd (our own copy, closed after the call): for the listener. */
   onSeccompFd?(pid: number, fd: number): void;
 }
@@ -96,16 +98,32 @@ function writeIdMaps(pid: number, maps: { uidMappings: IdMapping[]; gidMappings:
   }
 }
 
+/** A pidfd of the process, or -1 when it has already exited and been reaped (its
+ * error message, if any, follows on the socket). */
+function openPidfd(pid: number): number {
+  try {
+    return helper().pidfdOpen(pid);
+  } catch (e) {
+    if (errnoCode(e) === 'ESRCH') return -1;
+    throw e;
+  }
+}
+
 function converse(chan: InitChannel, plan: LaunchPlan, cur: Launched, hooks: LaunchHooks): void {
   let ready = false;
   for (;;) {
     const msg = chan.next();
     switch (msg.type) {
-      case 'pid':
+      case 'pid': {
+        // The init forked: its parent (our child) exits now; reap it here, so that no
+        // zombie of ours is left for the engine's subreaper to find.
+        const intermediate = cur.pidfd;
         cur.pid = msg.pid;
-        cur.pidfd = helper().pidfdOpen(msg.pid);
+        cur.pidfd = openPidfd(msg.pid);
+        try { helper().waitPidfdSync(intermediate); } catch { /* reaped or not ours */ }
         hooks.onPid?.(msg.pid);
         break;
+      }
       case 'sync':
         if (msg.tag === SYNC.HOOK_STATE) {
           chan.replyFrame(Buffer.from(hooks.onHookState?.(cur.pid) ?? '{}'));
@@ -119,6 +137,13 @@ function converse(chan: InitChannel, plan: LaunchPlan, cur: Launched, hooks: Lau
         }
         chan.reply('g');
         break;
+      case 'console-fd': {
+        const master = helper().pidfdGetfd(cur.pidfd, msg.fd);
+        if (hooks.onConsole) hooks.onConsole(master);
+        else fs.closeSync(master);
+        chan.reply('g');
+        break;
+      }
       case 'seccomp-fd': {
         const fd = helper().pidfdGetfd(cur.pidfd, msg.fd);
         try {

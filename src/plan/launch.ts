@@ -1,13 +1,22 @@
 import path from 'node:path';
 import { SYNC } from '../native/wire.js';
+import { MS } from './flags.js';
 import { planDevices, planMounts, rootPropagation } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
 import { planIdentity, planRlimits, requireProcess, searchPath } from './process.js';
 import { planSysctl } from './sysctl.js';
-import { checkHooks, hasCreateRuntimeHooks, hookSteps, hooksRendezvous, planHooks, stateStep } from './hooks.js';
 import { labelMounts, planConfinement } from './confinement.js';
+import { planConsole } from './console.js';
+import { checkHooks, hasCreateRuntimeHooks, hookSteps, hooksRendezvous, planHooks, stateStep } from './hooks.js';
 import { TsruncError } from '../errors.js';
 import type { HostFacts, LaunchPlan, PlanOptions, Spec, Step } from './types.js';
+
+/** pivot_root refuses shared mounts, so the root is built private or slave; a shared
+ * rootfsPropagation is applied again to the new root once it is in place (as runc does). */
+function sharedRootAgain(spec: Spec): Step[] {
+  const flags = rootPropagation(spec);
+  return flags & MS.SHARED ? [{ op: { op: 'PROPAGATION', path: '/', flags }, what: 'make / shared (rootfsPropagation)' }] : [];
+}
 
 /** Parts of the spec this version does not apply yet: said out loud, never silently dropped. */
 function notYetApplied(spec: Spec): string[] {
@@ -34,10 +43,6 @@ function notYetApplied(spec: Spec): string[] {
  */
 export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): LaunchPlan {
   const process = requireProcess(spec);
-  if (process.terminal) {
-    throw new TsruncError('EUNSUPPORTED', 'config.json: process.terminal: a terminal is not supported yet',
-      'set "terminal": false; the process then uses the caller\'s stdio');
-  }
   const ns = planNamespaces(spec);
   const linux = spec.linux ?? {};
   const rootfs = path.resolve(opts.bundleDir, spec.root?.path ?? 'rootfs');
@@ -66,7 +71,9 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     opts.noPivot
       ? { op: { op: 'MOVE_ROOT' }, what: `move the root ${rootfs} onto / (--no-pivot)` }
       : { op: { op: 'PIVOT_ROOT' }, what: `pivot_root to ${rootfs}` },
+    ...sharedRootAgain(spec),
     ...planSysctl(linux.sysctl ?? {}, (t) => ns.has(t) !== undefined),
+    ...planConsole(process, true),
     ...(linux.maskedPaths ?? []).map((p): Step => ({ op: { op: 'MASK_PATH', path: p }, what: `mask ${p}` })),
     ...(linux.readonlyPaths ?? []).map((p): Step => ({ op: { op: 'READONLY_PATH', path: p }, what: `make ${p} read-only` })),
     { op: { op: 'CLOSE_DEVNULL' }, what: 'close /dev/null' },
@@ -89,12 +96,15 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     { op: { op: 'CHDIR', path: process.cwd }, what: `chdir to ${process.cwd}` },
     { op: { op: 'RESOLVE_EXEC', argv0, searchPath: searchPath(process) }, what: `find ${argv0}` },
     ...confine.beforeReady,
+    // The user and capabilities are set before READY, so that a set the kernel refuses
+    // (no CAP_SYS_RESOURCE, a bounding set the runtime lacks) fails `create`, as in
+    // runc, instead of the container dying silently after `start`.
+    ...privileges,
     { op: { op: 'SYNC', tag: SYNC.READY }, what: 'wait for the runtime (created)' },
     // The startContainer hooks' state ("created") is fetched while the socket is open.
     ...(startHooks.length > 0 ? [stateStep('startContainer')] : []),
     { op: { op: 'DETACH' }, what: 'detach from the runtime' },
     { op: { op: 'WAIT_FIFO' }, what: 'wait for start' },
-    ...privileges,
     ...hookSteps(startHooks, false),
     { op: { op: 'EXEC', argv: process.args!, envp: process.env ?? [] }, what: `exec ${argv0}` },
   );

@@ -55,11 +55,12 @@ export function planNamespaces(spec: Spec): NamespacePlan {
   if (!has('mount')) {
     throw bad('linux.namespaces', 'no mount namespace', 'add {"type": "mount"}: tsrunc builds the root filesystem in a mount namespace of its own');
   }
-  if (spec.hostname !== undefined && spec.hostname !== '' && has('uts') !== 'new') {
-    throw bad('hostname', 'is set but the container has no new uts namespace', 'add {"type": "uts"} to linux.namespaces, or remove hostname');
+  // A joined uts namespace may be renamed too (the spec allows it; runc does it).
+  if (spec.hostname !== undefined && spec.hostname !== '' && !has('uts')) {
+    throw bad('hostname', 'is set but the container has no uts namespace of its own', 'add {"type": "uts"} to linux.namespaces, or remove hostname');
   }
-  if (spec.domainname !== undefined && spec.domainname !== '' && has('uts') !== 'new') {
-    throw bad('domainname', 'is set but the container has no new uts namespace', 'add {"type": "uts"} to linux.namespaces, or remove domainname');
+  if (spec.domainname !== undefined && spec.domainname !== '' && !has('uts')) {
+    throw bad('domainname', 'is set but the container has no uts namespace of its own', 'add {"type": "uts"} to linux.namespaces, or remove domainname');
   }
   const mapped = (linux.uidMappings?.length ?? 0) > 0 || (linux.gidMappings?.length ?? 0) > 0;
   if (has('user') === 'new' && !mapped) {

@@ -109,6 +109,14 @@ describe('root filesystem', () => {
     expect(out).toBe('0\n0\nro\n');
   });
 
+  it('applies rootfsPropagation to the container\'s root mount', () => {
+    const rootLine = (prop: string) => inside('awk \'$5 == "/" { print }\' /proc/self/mountinfo', (s) => {
+      s.linux!.rootfsPropagation = prop as never;
+    });
+    expect(rootLine('private')).not.toMatch(/ (shared|master):\d+/);
+    expect(rootLine('rshared')).toMatch(/ shared:\d+/);
+  });
+
   it('works with --no-pivot', () => {
     const bundle = sb.bundle(['sh', '-c', 'ls / | head -3']);
     const r = sb.tsrunc(['run', '--no-pivot', '--bundle', bundle, 'nopivot']);

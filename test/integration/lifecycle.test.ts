@@ -145,6 +145,21 @@ describe('create, start, state, kill, delete', () => {
     expect(alive(pid)).toBe(false);
   });
 
+  it('deletes a container whose new cgroup parent another container shares', () => {
+    const parent = `${sb.cgParent}/shared-${Date.now()}`;
+    const a = sb.bundle(['sleep', '30'], (s) => { s.linux!.cgroupsPath = `${parent}/a`; });
+    const b = sb.bundle(['sleep', '30'], (s) => { s.linux!.cgroupsPath = `${parent}/b`; });
+    expect(sb.tsrunc(['run', '-d', '--bundle', a, 'sh-a']).status).toBe(0);
+    expect(sb.tsrunc(['run', '-d', '--bundle', b, 'sh-b']).status).toBe(0);
+    const del = sb.tsrunc(['delete', '--force', 'sh-a']);
+    expect(del.stderr).toBe('');
+    expect(del.status).toBe(0);
+    expect(state('sh-b').status).toBe('running');
+    expect(sb.tsrunc(['delete', '--force', 'sh-b']).status).toBe(0);
+    expect(cgroupLeftovers(`${parent}/a`)).toEqual([]);
+    expect(cgroupLeftovers(`${parent}/b`)).toEqual([]);
+  });
+
   it('refuses a second container with the same id', () => {
     const bundle = sb.bundle(['true']);
     expect(sb.tsrunc(['create', '--bundle', bundle, 'dup']).status).toBe(0);

@@ -10,11 +10,13 @@ const seccomp = { program: [0x7fff000000000006n], flags: 0, notify: false };
 const ops = (p: ReturnType<typeof planLaunch>) => p.steps.map((s) => s.op.op);
 
 describe('seccomp placement', () => {
-  it('with no_new_privs: last, loaded by OP_EXEC', () => {
+  it('with no_new_privs: staged with the privileges, loaded by OP_EXEC', () => {
     const spec = baseSpec({ linux: { ...baseSpec().linux, seccomp: { defaultAction: 'SCMP_ACT_ALLOW' } } });
     const plan = planLaunch(spec, { ...opts, seccomp }, fakeHost);
-    expect(ops(plan).slice(-3)).toEqual(['NO_NEW_PRIVS', 'SECCOMP', 'EXEC']);
-    expect(plan.steps.at(-2)!.op).toMatchObject({ when: SECCOMP_WHEN.EXEC });
+    const o = ops(plan);
+    expect(o.slice(o.indexOf('NO_NEW_PRIVS'), o.indexOf('NO_NEW_PRIVS') + 3)).toEqual(['NO_NEW_PRIVS', 'SECCOMP', 'SYNC']);
+    expect(o.slice(-3)).toEqual(['DETACH', 'WAIT_FIFO', 'EXEC']);
+    expect(plan.steps.find((s) => s.op.op === 'SECCOMP')!.op).toMatchObject({ when: SECCOMP_WHEN.EXEC });
   });
 
   it('without no_new_privs: loaded before the identity changes (it needs CAP_SYS_ADMIN)', () => {
@@ -22,7 +24,9 @@ describe('seccomp placement', () => {
     spec.process!.noNewPrivileges = false;
     const o = ops(planLaunch(spec, { ...opts, seccomp }, fakeHost));
     expect(o.indexOf('SECCOMP')).toBe(o.indexOf('IDENTITY') - 1);
-    expect(o.indexOf('WAIT_FIFO')).toBeLessThan(o.indexOf('SECCOMP'));
+    // As in runc: the user and capabilities (and so this filter) are in place before
+    // `create` returns, so that their failures reach `create`.
+    expect(o.indexOf('SECCOMP')).toBeLessThan(o.lastIndexOf('SYNC'));
   });
 
   it('with a notify listener: before READY, while the init can still hand over the fd', () => {

@@ -19,6 +19,10 @@ describe('planNamespaces', () => {
     expect(p.early.map((s) => s.op.op === 'SETNS' && s.op.path)).toEqual(['/proc/1/ns/user', '/run/netns/x', '/proc/1/ns/mnt']);
     expect(p.cloneFlags).toBe(0);
   });
+  it('allows a hostname for a joined uts namespace', () => {
+    expect(() => planNamespaces(baseSpec({ hostname: 'h', linux: { namespaces: [{ type: 'mount' }, { type: 'uts', path: '/proc/1/ns/uts' }] } }))).not.toThrow();
+  });
+
   it('forks when the pid namespace is joined', () => {
     const p = planNamespaces(ns({ type: 'mount' }, { type: 'pid', path: '/proc/7/ns/pid' }));
     expect(p.forks).toBe(true);
@@ -40,7 +44,7 @@ describe('planNamespaces', () => {
   });
   it.each([
     [ns({ type: 'mount' }, { type: 'mount' }), /linux.namespaces\[1\]: duplicate namespace type "mount"/],
-    [baseSpec({ linux: { namespaces: [{ type: 'mount' }] } }), /hostname: is set but the container has no new uts namespace/],
+    [baseSpec({ linux: { namespaces: [{ type: 'mount' }] } }), /hostname: is set but the container has no uts namespace of its own/],
     [ns({ type: 'pid' }), /no mount namespace/],
     [ns({ type: 'mount' }, { type: 'user' }), /a new user namespace needs uidMappings/],
     [ns({ type: 'mount' }, { type: 'net', path: 'x' }), /"x" is not an absolute path/],
