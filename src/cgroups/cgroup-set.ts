@@ -61,10 +61,11 @@ export function resolveCgroupsPath(cgroupsPath: string | undefined, id: string):
 
 /** The v1 controllers a container joins on this host. */
 export function v1ControllersToJoin(layout: HostLayout): string[] {
-  // Device rules go to the v1 devices controller too (what runc and crun do, and what
-  // tools that read devices.list expect); freezing needs v1 only without a unified hierarchy.
-  const wanted: string[] = [...V1_RESOURCE_CONTROLLERS, 'devices'];
-  if (modeOf(layout) === 'legacy') wanted.push('freezer');
+  // Every mounted hierarchy, as runc does: device rules go to the v1 devices controller
+  // too (tools read devices.list), and engines look the init up in freezer and
+  // name=systemd (containerd's shim loads the init's cgroups); freezing itself uses
+  // cgroup.freeze where there is a unified hierarchy.
+  const wanted: string[] = [...V1_RESOURCE_CONTROLLERS, 'devices', 'freezer', 'name=systemd'];
   return wanted.filter((c) => layout.v1.has(c));
 }
 

@@ -45,7 +45,8 @@ export function parseV1Mounts(mountinfo: string): Map<string, string> {
   return out;
 }
 
-const V1_KNOWN = new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'hugetlb', 'net_cls', 'net_prio', 'rdma', 'perf_event', 'misc']);
+// name=systemd is no controller, but a named hierarchy systemd hosts (and runc) use.
+const V1_KNOWN = new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'hugetlb', 'net_cls', 'net_prio', 'rdma', 'perf_event', 'misc', 'name=systemd']);
 
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));

@@ -22,12 +22,12 @@ const PROC_CGROUP = `9:name=systemd:/
 const hybrid = (): HostLayout => ({ unified: '/sys/fs/cgroup/unified', v2Controllers: new Set(['hugetlb']), v1: parseV1Mounts(MOUNTINFO), ownV1: parseProcCgroup(PROC_CGROUP) });
 
 describe('host layout', () => {
-  it('finds v1 hierarchies by controller, named ones left out', () => {
+  it('finds v1 hierarchies by controller, and the name=systemd hierarchy', () => {
     const m = parseV1Mounts(MOUNTINFO);
     expect(m.get('cpu')).toBe('/sys/fs/cgroup/cpu');
     expect(m.get('net_prio')).toBe('/sys/fs/cgroup/net_cls,net_prio');
-    expect(m.has('name=systemd')).toBe(false);
-    expect(m.size).toBe(6);
+    expect(m.get('name=systemd')).toBe('/sys/fs/cgroup/systemd');
+    expect(m.size).toBe(7);
   });
   it('reads the own cgroups', () => {
     expect(parseProcCgroup(PROC_CGROUP).get('memory')).toBe('/process_api/9e3f');
@@ -56,6 +56,7 @@ describe('cgroupsPath', () => {
     expect(p.set.v1).toEqual({
       cpu: '/sys/fs/cgroup/cpu/t/c1', cpuacct: '/sys/fs/cgroup/cpuacct/t/c1', memory: '/sys/fs/cgroup/memory/t/c1',
       net_cls: '/sys/fs/cgroup/net_cls,net_prio/t/c1', net_prio: '/sys/fs/cgroup/net_cls,net_prio/t/c1',
+      freezer: '/sys/fs/cgroup/freezer/t/c1', 'name=systemd': '/sys/fs/cgroup/systemd/t/c1',
     });
     expect(p.set.createdDirs.filter((d) => d.includes('net_cls'))).toEqual(['/sys/fs/cgroup/net_cls,net_prio/t', '/sys/fs/cgroup/net_cls,net_prio/t/c1']);
     expect(p.foreign.size).toBe(0);
@@ -67,8 +68,8 @@ describe('cgroupsPath', () => {
     expect(p.set.v1?.['cpu']).toBe('/sys/fs/cgroup/cpu/c1');
     expect(p.set.createdDirs.some((d) => d.includes('process_api'))).toBe(false);
   });
-  it('joins the v1 freezer only where there is no unified hierarchy', () => {
-    expect(planCgroupSet(hybrid(), '/t/c1', 'c1', '/').set.v1?.['freezer']).toBeUndefined();
+  it('joins the v1 freezer on hybrid hosts too (engines look the init up there), and on legacy ones', () => {
+    expect(planCgroupSet(hybrid(), '/t/c1', 'c1', '/').set.v1?.['freezer']).toBe('/sys/fs/cgroup/freezer/t/c1');
     const legacy = { ...hybrid(), unified: undefined } as HostLayout;
     delete legacy.unified;
     expect(planCgroupSet(legacy, '/t/c1', 'c1', '/').set.v1?.['freezer']).toBe('/sys/fs/cgroup/freezer/t/c1');
