@@ -10,6 +10,7 @@ import { compileProfile } from './seccomp.js';
 import { confinementFacts } from './confinement-facts.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { stopPoint } from './debug.js';
+import { watchContainer } from '../observe/watch.js';
 import { destroy } from './destroy.js';
 import { checkNamespaces, checkPidFileDir, checkRootfs, hostFacts } from './host-checks.js';
 import { checkId } from './ids.js';
@@ -97,6 +98,8 @@ export function createContainer(opts: CreateOptions): Created {
     store.write(record);
     stopPoint('intent');
     if (cgroups) setUpCgroups(cgroups);
+    // Before the init is spawned into the cgroup: its first fork is counted too.
+    watchContainer(cgroup?.unified, opts.warn);
     stopPoint('cgroup');
     helper().mkfifo(store.fifoPath(id), 0o622);
     const recordPid = (pid: number) => {
@@ -125,7 +128,12 @@ export function createContainer(opts: CreateOptions): Created {
       },
       // prestart + createRuntime: tsrunc runs them; createContainer and startContainer
       // run in the init, which fetches their state here ("creating", then "created").
-      onHooks: () => runHooks(spec, ['prestart', 'createRuntime'], record, 'creating', opts.warn),
+      // prestart is the old name of the same moment; runtime-tools and crun give it the
+      // state "created" (the environment is complete), createRuntime "creating".
+      onHooks: () => {
+        runHooks(spec, ['prestart'], record, 'created', opts.warn);
+        runHooks(spec, ['createRuntime'], record, 'creating', opts.warn);
+      },
       onHookState: () => JSON.stringify(hookState(record, record.phase === 'created' ? 'created' : 'creating')),
       onReady: () => {
         stopPoint('ready');

@@ -11,11 +11,13 @@ import { checkHooks, hasCreateRuntimeHooks, hookSteps, hooksRendezvous, planHook
 import { TsruncError } from '../errors.js';
 import type { HostFacts, LaunchPlan, PlanOptions, Spec, Step } from './types.js';
 
-/** pivot_root refuses shared mounts, so the root is built private or slave; a shared
- * rootfsPropagation is applied again to the new root once it is in place (as runc does). */
+/** pivot_root refuses shared mounts, so the root is built private or slave; a shared or
+ * unbindable rootfsPropagation is applied again to the new root once it is in place. */
 function sharedRootAgain(spec: Spec): Step[] {
   const flags = rootPropagation(spec);
-  return flags & MS.SHARED ? [{ op: { op: 'PROPAGATION', path: '/', flags }, what: 'make / shared (rootfsPropagation)' }] : [];
+  return flags & (MS.SHARED | MS.UNBINDABLE)
+    ? [{ op: { op: 'PROPAGATION', path: '/', flags }, what: `apply rootfsPropagation ${spec.linux?.rootfsPropagation} to /` }]
+    : [];
 }
 
 /** Parts of the spec this version does not apply yet: said out loud, never silently dropped. */

@@ -2,6 +2,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** Every path below dir (not into bin/, whose applet links never change). */
+function listing(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => !p.startsWith('bin/')).sort();
+}
+
 /**
  * Integration tests need the built CLI and the example rootfs, which they all share
  * read-only. The teardown proves that: a test that makes the init create a mount point
@@ -16,6 +21,8 @@ export default function setup(): () => void {
   execFileSync('bash', [path.join(repo, 'scripts', 'make-rootfs.sh'), rootfs], { stdio: 'inherit' });
   const before = fs.readdirSync(rootfs).join(' ');
   return () => {
+    // The tests' collector pins: removing them detaches its programs.
+    fs.rmSync('/sys/fs/bpf/tsrunc-test', { recursive: true, force: true });
     const after = fs.readdirSync(rootfs).join(' ');
     if (after !== before) throw new Error(`a test changed the shared rootfs ${rootfs}: [${before}] became [${after}]`);
   };

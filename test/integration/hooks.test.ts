@@ -101,7 +101,7 @@ describe('hooks', () => {
     }
     // The state each saw.
     const base = { ociVersion: '1.2.1', id, bundle, annotations: { 'com.example.k': 'v' } };
-    expect(by['prestart']!.state).toEqual({ ...base, status: 'creating', pid });
+    expect(by['prestart']!.state).toEqual({ ...base, status: 'created', pid });
     expect(by['createRuntime']!.state).toEqual({ ...base, status: 'creating', pid });
     expect(by['createContainer']!.state).toEqual({ ...base, status: 'creating', pid });
     expect(by['startContainer']!.state).toEqual({ ...base, status: 'created', pid });
