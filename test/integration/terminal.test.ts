@@ -63,12 +63,33 @@ describe('terminal', () => {
 
   it('run in the foreground proxies the caller\'s terminal: size, input, exit status', () => {
     const bundle = sb.bundle(['sh', '-c', 'stty size; read x; echo got=$x; exit 3'], (s) => { s.process!.terminal = true; });
-    // script(1) gives tsrunc a terminal of its own, 22x77.
-    const r = run('script', ['-qec', `stty rows 22 cols 77; ${TSRUNC} --root ${sb.root} run --bundle ${bundle} tty3`, '/dev/null'],
-      { input: 'hello\n', env: cleanEnv() });
+    // script(1) gives tsrunc a terminal of its own, 22x77; the input comes once the
+    // container runs (typed earlier, the outer terminal's line discipline would take it).
+    const inner = `stty rows 22 cols 77; ${TSRUNC} --root ${sb.root} run --bundle ${bundle} tty3`;
+    const r = run('sh', ['-c', `(sleep 1; echo hello) | script -qec '${inner}' /dev/null`], { env: cleanEnv() });
     expect(r.stdout.replace(/\r/g, '')).toContain('22 77\n');
     expect(r.stdout.replace(/\r/g, '')).toContain('got=hello\n');
     expect(r.status).toBe(3);
+  });
+
+  it('CVE-2025-52565 class: takes the pty only from a real multiplexer and the slave by its master, never by path', async () => {
+    // /dev/pts is a directory the bundle controls: its "ptmx" is a procfs file, and "0"
+    // points at one too. A runtime that opened /dev/pts/ptmx or /dev/pts/0 by path and
+    // bound it onto /dev/console would hand the container a host procfs file.
+    const fake = sb.tmpdir();
+    fs.symlinkSync('/proc/sys/kernel/core_pattern', path.join(fake, 'ptmx'));
+    fs.symlinkSync('/proc/sys/kernel/core_pattern', path.join(fake, '0'));
+    const rx = receiver();
+    await waitFor(() => fs.existsSync(rx.socket), 'the console socket');
+    const bundle = sb.bundle(['true'], (s) => {
+      s.process!.terminal = true;
+      s.mounts = s.mounts!.map((m) => (m.destination === '/dev/pts' ? { destination: '/dev/pts', source: fake, options: ['bind'] } : m));
+    });
+    const r = sb.tsrunc(['create', '--bundle', bundle, '--console-socket', rx.socket, 'tty6']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('set up the terminal');
+    expect(r.stderr).toMatch(/not the pty multiplexer|ENOTTY|ENXIO/);
+    expect(fs.existsSync(path.join(sb.root, 'tty6'))).toBe(false);
   });
 
   it('rejects the combinations runc rejects, before any side effect', () => {
