@@ -17,6 +17,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
+          // Every tsrunc the tests start pins its eBPF collector here, never in /sys/fs/bpf/tsrunc
+          // (the global teardown removes it), whichever way it is spawned.
+          env: { TSRUNC_BPF_PIN_DIR: '/sys/fs/bpf/tsrunc-test' },
         },
       },
     ],

@@ -11,6 +11,15 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 
 run(process.execPath, ['scripts/gen-spec.mjs']);
 run('make', ['-s', '-C', 'native']);
+// The eBPF collector (clang -target bpf). Without clang tsrunc still builds and runs in
+// its "no eBPF" mode (PSI and cgroup files only), so a missing compiler is a warning.
+try {
+  execFileSync('clang', ['--version'], { stdio: 'ignore' });
+  run('make', ['-s', '-C', 'bpf']);
+} catch (e) {
+  if (e.code !== 'ENOENT') throw e;
+  console.warn('build: clang not found: the eBPF collector is left out (scripts/setup.sh installs it)');
+}
 
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 let commit = 'unknown';

@@ -12,9 +12,10 @@ fi
 
 # gcc/make build the spawn library, musl-gcc the small static init; busybox-static
 # fills the example rootfs; containers-common has podman's default seccomp profile
-# (/usr/share/containers/seccomp.json), which the confinement tests run.
+# (/usr/share/containers/seccomp.json), which the confinement tests run; clang, llvm
+# (llvm-strip) and libbpf-dev build the eBPF collector, libbpf1 loads it at run time.
 need=()
-for pkg in gcc make libc6-dev musl-tools busybox-static golang-github-containers-common; do
+for pkg in gcc make libc6-dev musl-tools busybox-static golang-github-containers-common clang llvm libbpf-dev libbpf1; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

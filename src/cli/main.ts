@@ -18,6 +18,7 @@ import { register as spec } from './spec.js';
 import { register as start } from './start.js';
 import { register as state } from './state.js';
 import { register as events } from './events.js';
+import { register as stalls } from './stalls.js';
 import { register as update } from './update.js';
 
 declare const TSRUNC_VERSION: string;
@@ -44,7 +45,7 @@ export async function main(argv: string[]): Promise<void> {
     if (this.opts()['version']) process.stdout.write(versionText());
     else this.help();
   });
-  for (const register of [create, start, state, kill, del, run, exec, list, spec, pause, resume, ps, update, events, features]) register(program);
+  for (const register of [create, start, state, kill, del, run, exec, list, spec, pause, resume, ps, update, events, stalls, features]) register(program);
   program.command('version', { hidden: true }).action(() => { process.stdout.write(versionText()); });
   await program.parseAsync(argv);
 }

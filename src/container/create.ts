@@ -10,6 +10,7 @@ import { compileProfile } from './seccomp.js';
 import { confinementFacts } from './confinement-facts.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { stopPoint } from './debug.js';
+import { watchContainer } from '../observe/watch.js';
 import { destroy } from './destroy.js';
 import { checkNamespaces, checkPidFileDir, checkRootfs, hostFacts } from './host-checks.js';
 import { checkId } from './ids.js';
@@ -97,6 +98,8 @@ export function createContainer(opts: CreateOptions): Created {
     store.write(record);
     stopPoint('intent');
     if (cgroups) setUpCgroups(cgroups);
+    // Before the init is spawned into the cgroup: its first fork is counted too.
+    watchContainer(cgroup?.unified, opts.warn);
     stopPoint('cgroup');
     helper().mkfifo(store.fifoPath(id), 0o622);
     const recordPid = (pid: number) => {

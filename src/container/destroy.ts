@@ -1,4 +1,5 @@
 import { destroyCgroups } from '../cgroups/teardown.js';
+import { unwatchContainer } from '../observe/watch.js';
 import { isAlive } from './procfs.js';
 import type { ContainerRecord } from './record.js';
 import type { Store } from './store.js';
@@ -17,6 +18,7 @@ export function destroy(store: Store, rec: ContainerRecord): void {
   if (rec.pid !== undefined && isAlive(rec.pid, rec.pidStartTime)) {
     try { process.kill(rec.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
+  unwatchContainer(rec.cgroup?.unified);
   if (rec.cgroup) destroyCgroups(rec.cgroup);
   if (rec.pid !== undefined) {
     const until = Date.now() + 5000;

@@ -5,6 +5,7 @@
  */
 import { type Stats, oomKills, readStats, toJson } from '../cgroups/stats.js';
 import { TsruncError } from '../errors.js';
+import { type TsruncData, openForReading, tsruncData } from '../observe/insight.js';
 import type { ContainerRecord } from './record.js';
 import { statusOf } from './status.js';
 import { Store, notFound } from './store.js';
@@ -12,7 +13,17 @@ import { Store, notFound } from './store.js';
 export interface Event {
   type: 'stats' | 'oom';
   id: string;
-  data?: Stats;
+  data?: Stats & { tsrunc?: TsruncData };
+}
+
+/** runc's stats plus tsrunc's own object (cgroup id, process counters, the window since the last call). */
+function statsData(rec: ContainerRecord, stateDir: string): Stats & { tsrunc: TsruncData } {
+  const reading = openForReading();
+  try {
+    return { ...readStats(rec.cgroup!), tsrunc: tsruncData(rec.cgroup!, stateDir, reading) };
+  } finally {
+    reading.collector?.close();
+  }
 }
 
 function live(store: Store, id: string): ContainerRecord {
@@ -25,8 +36,9 @@ function live(store: Store, id: string): ContainerRecord {
 }
 
 export function statsEvent(root: string, id: string): string {
-  const rec = live(new Store(root), id);
-  return toJson({ type: 'stats', id, data: readStats(rec.cgroup!) } satisfies Event);
+  const store = new Store(root);
+  const rec = live(store, id);
+  return toJson({ type: 'stats', id, data: statsData(rec, store.dir(id)) } satisfies Event);
 }
 
 /** How often the OOM counter is read between stats (an OOM shows within this time). */
@@ -46,7 +58,7 @@ export async function streamEvents(root: string, id: string, intervalMs: number,
     const stillThere = store.read(id);
     if (!stillThere || statusOf(stillThere, store.dir(id)) === 'stopped') return;
     if (Date.now() >= nextStats) {
-      write(toJson({ type: 'stats', id, data: readStats(cg) } satisfies Event));
+      write(toJson({ type: 'stats', id, data: statsData(rec, store.dir(id)) } satisfies Event));
       nextStats += intervalMs;
     }
     await new Promise((r) => setTimeout(r, Math.min(OOM_POLL_MS, Math.max(1, nextStats - Date.now()))));

@@ -223,7 +223,8 @@ describe.skipIf(!hybrid)('cgroups on a hybrid host', () => {
     const e = JSON.parse(r.stdout);
     expect(e.type).toBe('stats');
     expect(e.id).toBe(id);
-    expect(Object.keys(e.data).sort()).toEqual(['blkio', 'cpu', 'hugetlb', 'memory', 'pids']);
+    expect(Object.keys(e.data).sort()).toEqual(['blkio', 'cpu', 'hugetlb', 'memory', 'pids', 'tsrunc']);
+    expect(e.data.tsrunc.cgroup.id).toBe(String(fs.statSync(e.data.tsrunc.cgroup.path).ino));
     expect(e.data.pids).toEqual({ current: 1, limit: 10 });
     expect(e.data.cpu.usage.total).toBeGreaterThan(0);
     expect(e.data.memory.usage.usage).toBeGreaterThan(0);

@@ -14,6 +14,8 @@ const repo = path.resolve(__dirname, '..', '..');
 export const TSRUNC = path.join(repo, 'dist', 'tsrunc');
 export const ROOTFS = path.join(repo, 'bundles', 'example', 'rootfs');
 export const TEST_ROOT = '/run/tsrunc-test';
+/** The tests' own eBPF collector pins (removed by the global teardown), never /sys/fs/bpf/tsrunc. */
+export const TEST_BPF_PIN_DIR = '/sys/fs/bpf/tsrunc-test';
 
 export interface Result {
   status: number | null;
@@ -24,7 +26,7 @@ export interface Result {
 
 /** The environment of every tsrunc call: without the CA bundle that slows Node start-up. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, TSRUNC_BPF_PIN_DIR: TEST_BPF_PIN_DIR, ...extra };
   delete env['NODE_EXTRA_CA_CERTS'];
   delete env['TSRUNC_NATIVE_DIR'];
   return env;

@@ -1,0 +1,69 @@
+/**
+ * `tsrunc stalls`: every container under --root observed over one window. With no
+ * daemon the window is "since the previous `stalls` call" (a sample per container in its
+ * state directory); a first call, or one after a long pause, samples twice one second
+ * apart so that rates always cover a real, recent window.
+ */
+import type { CgroupSet } from '../cgroups/cgroup-set.js';
+import { statusOf } from '../container/status.js';
+import { Store } from '../container/store.js';
+import type { Collector } from './collector.js';
+import { type CollectorState, openForReading } from './insight.js';
+import { type Sample, keepSample, previousSample, takeSample, windowOf } from './sample.js';
+import { type ContainerReport, type Observed, type Thresholds, analyse } from './stall-analysis.js';
+
+const SAMPLE = 'stalls-sample.json';
+/** A kept sample older than this is stale: its window would average away a burst. */
+const MAX_WINDOW_MS = 60_000;
+const FIRST_WINDOW_MS = 1000;
+
+export interface StallReport {
+  at: string;
+  collector: CollectorState;
+  thresholds: Thresholds;
+  containers: ContainerReport[];
+}
+
+interface Target { id: string; status: string; dir: string; set: CgroupSet }
+
+function targets(store: Store): Target[] {
+  return store.ids().flatMap((id) => {
+    const rec = store.read(id);
+    if (!rec?.cgroup) return [];
+    const status = statusOf(rec, store.dir(id));
+    if (status === 'stopped' || status === 'creating') return [];
+    return [{ id, status, dir: store.dir(id), set: rec.cgroup }];
+  });
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export function stallReport(root: string, thresholds: Thresholds): StallReport {
+  const store = new Store(root);
+  const reading = openForReading();
+  try {
+    const list = targets(store);
+    const now = Date.now();
+    const prev = new Map<string, Sample | undefined>(list.map((t) => [t.id, previousSample(t.dir, SAMPLE)]));
+    const fresh = (s: Sample | undefined) => s !== undefined && now - s.atMs <= MAX_WINDOW_MS;
+    if (list.some((t) => !fresh(prev.get(t.id)))) {
+      for (const t of list) prev.set(t.id, sample(t, reading.collector));
+      sleepMs(FIRST_WINDOW_MS);
+    }
+    const observed: Observed[] = list.map((t) => {
+      const s = sample(t, reading.collector);
+      keepSample(t.dir, SAMPLE, s);
+      const window = windowOf(prev.get(t.id), s);
+      return { id: t.id, status: t.status, sample: s, ...(window ? { window } : {}) };
+    });
+    return { at: new Date().toISOString(), collector: reading.state, thresholds, containers: analyse(observed, thresholds) };
+  } finally {
+    reading.collector?.close();
+  }
+}
+
+function sample(t: Target, c: Collector | undefined): Sample {
+  return takeSample(t.set, c);
+}

@@ -1,0 +1,192 @@
+/**
+ * Stall insight on real containers: the eBPF collector's exact counts, fork storms,
+ * CPU contention with the neighbour named, the "no eBPF" mode, and the collector's
+ * cost per event (bpf_stats). The collector is pinned in the tests' own bpffs
+ * directory (TSRUNC_BPF_PIN_DIR, see harness.ts), never in /sys/fs/bpf/tsrunc.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCollector } from '../../src/observe/collector.js';
+import { loadLibbpf } from '../../src/native/libbpf.js';
+import type { Spec } from '../../src/spec/generated/types.js';
+import { Sandbox, TEST_BPF_PIN_DIR, cgroupLeftovers, cleanEnv, sleep, waitFor } from './harness.js';
+
+const canBpf = process.getuid?.() === 0 && fs.existsSync('/sys/kernel/btf/vmlinux') && fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs');
+const sb = new Sandbox('stall-insight');
+const NATIVE = path.resolve(__dirname, '..', '..', 'native', 'build');
+
+beforeAll(() => {
+  process.env['TSRUNC_NATIVE_DIR'] ??= NATIVE;
+});
+afterAll(() => sb.cleanup());
+
+function cgPathOf(bundle: string): string {
+  return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).linux.cgroupsPath as string;
+}
+
+/** Starts a detached container; returns its id and cgroup path. */
+function start(args: string[], mutate?: (s: Spec) => void): { id: string; cg: string } {
+  const bundle = sb.bundle(args, mutate);
+  const id = sb.id('st');
+  const r = sb.tsrunc(['run', '--detach', '--bundle', bundle, id]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return { id, cg: cgPathOf(bundle) };
+}
+
+function remove(id: string, cg: string): void {
+  expect(sb.tsrunc(['delete', '--force', id]).status).toBe(0);
+  expect(cgroupLeftovers(cg)).toEqual([]);
+}
+
+/** Runs a container to its end (kept, so its counters can be read), returns its counters, deletes it. */
+function countsOf(script: string): Record<string, number> {
+  const bundle = sb.bundle(['sh', '-c', script]);
+  const cg = cgPathOf(bundle);
+  const id = sb.id('w');
+  const r = sb.tsrunc(['run', '--keep', '--bundle', bundle, id]);
+  // (stderr may say "Killed": the workload's shell reports its killed child)
+  expect(r.status).toBe(0);
+  const ino = fs.statSync(path.join('/sys/fs/cgroup/unified', cg), { bigint: true }).ino;
+  const c = openCollector(TEST_BPF_PIN_DIR);
+  expect(c).toBeDefined();
+  try {
+    const counts = c!.counters(ino);
+    expect(counts).toBeDefined();
+    remove(id, cg);
+    // delete forgets the container's counters and its registration.
+    expect(c!.counters(ino)).toBeUndefined();
+    expect(c!.watched()).not.toContain(ino);
+    return counts!;
+  } finally {
+    c!.close();
+  }
+}
+
+interface StallJson {
+  collector: { mode: string };
+  containers: { id: string; forks_per_sec?: number; findings: { kind: string; severity: string }[]; attribution?: { offender: string; evidence: string } }[];
+}
+
+function stalls(...flags: string[]): StallJson {
+  const r = sb.tsrunc(['stalls', '--json', ...flags]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout) as StallJson;
+}
+
+describe.skipIf(!canBpf)('stall insight (eBPF collector, PSI)', () => {
+  it('counts a known fork/exec/exit workload exactly (the same container shape without it is the baseline)', () => {
+    const base = countsOf('exit 0');
+    const work = countsOf('i=0; while [ $i -lt 30 ]; do /bin/true; ( exit 3 ); i=$((i+1)); done; sh -c "kill -9 \\$\\$"; exit 0');
+    const delta = Object.fromEntries(Object.keys(work).map((k) => [k, work[k]! - base[k]!]));
+    // 30 × (/bin/true: fork+exec+exit; (exit 3): fork+exit 3) + sh killed by SIGKILL: fork+exec+exit.
+    expect(delta).toMatchObject({ forks: 61, clones: 0, execs: 31, exits: 61, task_exits: 61, exits_nonzero: 31, exits_signaled: 1 });
+    expect(delta['short_lived']).toBeGreaterThanOrEqual(55);
+  });
+
+  it('events --stats reports the cgroup, the counters and the rates since the previous call', async () => {
+    const { id, cg } = start(['sh', '-c', 'while :; do /bin/true; sleep 0.1; done']);
+    const first = JSON.parse(sb.tsrunc(['events', '--stats', id]).stdout).data.tsrunc;
+    expect(first.cgroup.path).toBe(path.join('/sys/fs/cgroup/unified', cg));
+    expect(first.cgroup.id).toBe(String(fs.statSync(first.cgroup.path).ino));
+    expect(first.collector.mode).toBe('ebpf');
+    expect(first.window).toBeUndefined();
+    await sleep(1500);
+    const second = JSON.parse(sb.tsrunc(['events', '--stats', id]).stdout).data.tsrunc;
+    expect(second.proc.forks).toBeGreaterThan(first.proc.forks);
+    expect(second.window.seconds).toBeGreaterThan(1);
+    expect(second.window.proc.forks).toBe(second.proc.forks - first.proc.forks);
+    expect(second.window.forks_per_sec).toBeGreaterThan(2);
+    expect(second.window.forks_per_sec).toBeLessThan(30);
+    remove(id, cg);
+  });
+
+  it('reports a fork storm within 2 s, and only in the container that has it', () => {
+    const storm = start(['sh', '-c', 'while :; do /bin/true; done']);
+    const quiet = start(['sleep', '100']);
+    const t0 = Date.now();
+    const report = stalls();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const s = report.containers.find((c) => c.id === storm.id)!;
+    expect(s.forks_per_sec).toBeGreaterThanOrEqual(60);
+    expect(s.findings).toContainEqual(expect.objectContaining({ kind: 'fork_storm', severity: 'critical' }));
+    const q = report.containers.find((c) => c.id === quiet.id)!;
+    expect(q.findings.map((f) => f.kind)).not.toContain('fork_storm');
+    // Thresholds are flags: with a critical level above the storm it is only a warning.
+    const relaxed = stalls('--forks-critical', '1000000');
+    expect(relaxed.containers.find((c) => c.id === storm.id)!.findings).toContainEqual(expect.objectContaining({ kind: 'fork_storm', severity: 'warning' }));
+    remove(storm.id, storm.cg);
+    remove(quiet.id, quiet.cg);
+  });
+
+  it('two CPU-bound containers on one CPU: the victim shows contention and the report names the neighbour', async () => {
+    const onCpu0 = (s: Spec) => { s.linux!.resources = { cpu: { cpus: '0' } }; };
+    const victim = start(['sh', '-c', 'while :; do :; done'], onCpu0);
+    const hog = start(['sh', '-c', 'while :; do :; done & while :; do :; done & while :; do :; done'], onCpu0);
+    stalls();
+    await sleep(2000);
+    const report = stalls();
+    const v = report.containers.find((c) => c.id === victim.id)!;
+    expect(v.findings.map((f) => f.kind)).toContain('cpu_contention');
+    expect(v.attribution).toMatchObject({ offender: hog.id, evidence: 'inferred' });
+    const table = sb.tsrunc(['stalls']).stdout;
+    expect(table).toMatch(new RegExp(`${victim.id}: warning cpu_contention .* <- ${hog.id} \\[inferred`));
+    remove(victim.id, victim.cg);
+    remove(hog.id, hog.cg);
+  });
+
+  it('without eBPF (no bpffs where the pins go) create still works, warns in --log, and PSI is still reported', () => {
+    const log = path.join(sb.tmpdir(), 'log.json');
+    const bundle = sb.bundle(['sleep', '100']);
+    const id = sb.id('nobpf');
+    const env = cleanEnv({ TSRUNC_BPF_PIN_DIR: path.join(sb.tmpdir(), 'tsrunc') });
+    const r = sb.tsrunc(['--log', log, '--log-format', 'json', 'run', '--detach', '--bundle', bundle, id], { env });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(log, 'utf8')).toContain('"level":"warning","msg":"no eBPF process counters for this container: ');
+    const e = JSON.parse(sb.tsrunc(['events', '--stats', id], { env }).stdout).data;
+    expect(e.tsrunc.collector.mode).toBe('none');
+    expect(e.tsrunc.proc).toBeUndefined();
+    expect(e.cpu.psi.some).toHaveProperty('total');
+    expect(stalls().collector.mode).toBe('ebpf');
+    remove(id, cgPathOf(bundle));
+  });
+
+  it('costs well under a microsecond per event (bpf_stats)', () => {
+    const sysctl = '/proc/sys/kernel/bpf_stats_enabled';
+    const before = fs.readFileSync(sysctl, 'utf8').trim();
+    fs.writeFileSync(sysctl, '1');
+    try {
+      countsOf('i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done');
+      const lib = loadLibbpf();
+      const dir = openCollector(TEST_BPF_PIN_DIR)!;
+      dir.close();
+      const perEvent: Record<string, { runs: number; ns: number }> = {};
+      for (const ev of ['fork', 'exec', 'exit']) {
+        const link = lib.objGet(path.join(dir.dir, `link_${ev}`));
+        expect(link).toBeGreaterThanOrEqual(0);
+        const linkInfo = Buffer.alloc(64);
+        expect(lib.objInfo(link, linkInfo)).toBe(0);
+        fs.closeSync(link);
+        const prog = lib.progFdById(linkInfo.readUInt32LE(8));
+        expect(prog).toBeGreaterThanOrEqual(0);
+        const info = Buffer.alloc(256);
+        expect(lib.objInfo(prog, info)).toBe(0);
+        fs.closeSync(prog);
+        const ns = Number(info.readBigUInt64LE(192));
+        const runs = Number(info.readBigUInt64LE(200));
+        perEvent[ev] = { runs, ns: runs ? Math.round(ns / runs) : 0 };
+      }
+      // Every event on the host runs the programs, counted or not: the cost is per event.
+      console.log(`collector cost per event (bpf_stats): ${JSON.stringify(perEvent)}`);
+      for (const ev of ['fork', 'exec', 'exit']) {
+        expect(perEvent[ev]!.runs).toBeGreaterThan(200);
+        expect(perEvent[ev]!.ns).toBeLessThan(5000);
+      }
+    } finally {
+      fs.writeFileSync(sysctl, before);
+    }
+  });
+});
