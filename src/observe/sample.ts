@@ -25,6 +25,8 @@ export interface Sample {
   /** avg10 in percent, as the kernel reports it (lags by 2–10 s). */
   psiAvg10: Partial<Record<PsiKey, number>>;
   cpuUsageNs: number;
+  /** The CPUs it may run on (cpuset effective CPUs), when the cpuset controller says. */
+  cpus?: number[];
   nrThrottled: number;
   oomKills: number;
   /** The collector's load stamp: a different one means its counters restarted. */
@@ -58,6 +60,29 @@ function psiOf(set: CgroupSet, resource: 'cpu' | 'memory' | 'io', out: Sample): 
   }
 }
 
+/** "0-2,5" → [0, 1, 2, 5]. */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) continue;
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
+  }
+  return out;
+}
+
+function effectiveCpus(set: CgroupSet): number[] | undefined {
+  const candidates = [set.v1?.['cpuset'] && path.join(set.v1['cpuset'], 'cpuset.effective_cpus'), set.unified && path.join(set.unified, 'cpuset.cpus.effective')];
+  for (const file of candidates) {
+    if (!file) continue;
+    try {
+      const cpus = parseCpuList(fs.readFileSync(file, 'utf8'));
+      if (cpus.length) return cpus;
+    } catch { /* no cpuset here */ }
+  }
+  return undefined;
+}
+
 export function takeSample(set: CgroupSet, collector: Collector | undefined): Sample {
   const stats = readStats(set);
   const id = set.unified ? cgroupId(set.unified) : undefined;
@@ -67,6 +92,7 @@ export function takeSample(set: CgroupSet, collector: Collector | undefined): Sa
     psiTotalUs: {},
     psiAvg10: {},
     cpuUsageNs: Number(stats.cpu.usage['total'] ?? 0n),
+    ...(() => { const cpus = effectiveCpus(set); return cpus ? { cpus } : {}; })(),
     nrThrottled: Number(stats.cpu.throttling['throttled_periods'] ?? 0n),
     oomKills: Number(oomKills(set)),
   };

@@ -96,9 +96,19 @@ export function findingsOf(o: Observed, t: Thresholds): Finding[] {
   return out;
 }
 
-/** The neighbour with the largest CPU share in the window; fork rate breaks near-ties (linnix's blame). */
+/** Whether two containers can compete for a CPU (unknown cpusets: assume they can). */
+function shareCpus(a: Observed, b: Observed): boolean {
+  if (!a.sample.cpus || !b.sample.cpus) return true;
+  return a.sample.cpus.some((c) => b.sample.cpus!.includes(c));
+}
+
+/**
+ * The neighbour with the largest CPU share in the window among those that can run on the
+ * victim's CPUs; its fork rate adds to its score (linnix's blame: short tasks steal
+ * wake-up latency beyond their CPU time).
+ */
 export function attributeCpuStall(victim: Observed, all: Observed[]): Attribution | undefined {
-  const others = all.filter((o) => o.id !== victim.id && o.window);
+  const others = all.filter((o) => o.id !== victim.id && o.window && shareCpus(victim, o));
   const total = others.reduce((s, o) => s + o.window!.cpu_usage_ns, 0);
   if (total <= 0) return undefined;
   const score = (o: Observed) => o.window!.cpu_usage_ns / total + Math.min((o.window!.forks_per_sec ?? 0) / 100, 1);

@@ -27,6 +27,8 @@ export function formatStallTable(r: StallReport): string {
       if (f.kind === 'cpu_contention' && c.attribution) {
         const a = c.attribution;
         line += ` <- ${a.offender} [inferred: ${a.cpu_share_pct}% of the neighbours' cpu time, ${a.offender_cpu_pct}% of a cpu${a.offender_forks_per_sec !== undefined ? `, ${a.offender_forks_per_sec} forks/s` : ''}]`;
+      } else if (f.kind === 'cpu_contention') {
+        line += ' <- no container here used its CPUs in the window (host load or its own tasks)';
       }
       notes.push(line);
     }

@@ -22,7 +22,8 @@ export default function setup(): () => void {
   const before = fs.readdirSync(rootfs).join(' ');
   return () => {
     // The tests' collector pins: removing them detaches its programs.
-    fs.rmSync('/sys/fs/bpf/tsrunc-test', { recursive: true, force: true });
+    const pins = process.env['TSRUNC_BPF_PIN_DIR'];
+    if (pins?.startsWith('/sys/fs/bpf/tsrunc-test')) fs.rmSync(pins, { recursive: true, force: true });
     const after = fs.readdirSync(rootfs).join(' ');
     if (after !== before) throw new Error(`a test changed the shared rootfs ${rootfs}: [${before}] became [${after}]`);
   };

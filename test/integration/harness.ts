@@ -14,8 +14,8 @@ const repo = path.resolve(__dirname, '..', '..');
 export const TSRUNC = path.join(repo, 'dist', 'tsrunc');
 export const ROOTFS = path.join(repo, 'bundles', 'example', 'rootfs');
 export const TEST_ROOT = '/run/tsrunc-test';
-/** The tests' own eBPF collector pins (removed by the global teardown), never /sys/fs/bpf/tsrunc. */
-export const TEST_BPF_PIN_DIR = '/sys/fs/bpf/tsrunc-test';
+/** This test run's eBPF collector pins (vitest.config.ts; removed by the global teardown), never /sys/fs/bpf/tsrunc. */
+export const TEST_BPF_PIN_DIR = process.env['TSRUNC_BPF_PIN_DIR'] || `/sys/fs/bpf/tsrunc-test-${process.pid}`;
 
 export interface Result {
   status: number | null;
