@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { liveCgroupIds } from '../cgroups/live-ids.js';
 import { TsruncError } from '../errors.js';
 import { LOCK_EX, helper } from '../native/helper.js';
 import { type BpfPtr, type Libbpf, loadLibbpf } from '../native/libbpf.js';
@@ -161,6 +162,22 @@ function loadFlavour(lib: Libbpf, flavour: (typeof FLAVOURS)[number], dir: strin
 }
 
 /**
+ * Registrations whose cgroup is gone (a delete that never ran: killed, crashed, rebooted
+ * state dir) would fill the maps until new containers go uncounted. The ids are read
+ * before the walk: a registered id's directory existed before it was registered, so a
+ * concurrent create's cgroup is always seen as live.
+ */
+export function forgetDeadCgroups(c: Collector): number {
+  const watched = c.watched();
+  if (watched.length === 0) return 0;
+  const live = liveCgroupIds();
+  if (!live) return 0;
+  const dead = watched.filter((id) => !live.has(id));
+  for (const id of dead) c.unregister(id);
+  return dead.length;
+}
+
+/**
  * Makes sure this build's collector is loaded and pinned, and returns it opened.
  * Serialised by a flock on the pin base; older versions' pins are removed (detaching them).
  */
@@ -183,7 +200,9 @@ export function ensureCollector(base = pinBase()): Collector {
       const tmp = path.join(base, `loading-${process.pid}`);
       let error: TsruncError | undefined;
       let loaded: Flavour | undefined;
-      for (const flavour of FLAVOURS) {
+      // TSRUNC_BPF_FLAVOUR=raw_tp skips tp_btf: how the tests prove the fallback works.
+      const only = process.env['TSRUNC_BPF_FLAVOUR'];
+      for (const flavour of FLAVOURS.filter((f) => !only || f.name === only)) {
         fs.rmSync(tmp, { recursive: true, force: true });
         const r = loadFlavour(lib, flavour, tmp);
         if (r.ok) { loaded = flavour.name; break; }
@@ -191,7 +210,7 @@ export function ensureCollector(base = pinBase()): Collector {
       }
       if (!loaded) {
         fs.rmSync(tmp, { recursive: true, force: true });
-        throw error!;
+        throw error ?? new TsruncError('EBPF_LOAD', `eBPF collector: no flavour "${only}"`, 'TSRUNC_BPF_FLAVOUR is tp_btf or raw_tp');
       }
       fs.mkdirSync(path.join(tmp, `flavour-${loaded}`));
       fs.renameSync(tmp, dir);
@@ -202,6 +221,7 @@ export function ensureCollector(base = pinBase()): Collector {
     }
     const c = openCollector(base);
     if (!c) throw new TsruncError('EBPF_LOAD', `eBPF collector: pins in ${dir} vanished`, '');
+    forgetDeadCgroups(c);
     return c;
   } finally {
     fs.closeSync(lockFd);

@@ -41,20 +41,22 @@ function remove(id: string, cg: string): void {
 }
 
 /** Runs a container to its end (kept, so its counters can be read), returns its counters, deletes it. */
-function countsOf(script: string): Record<string, number> {
+function countsOf(script: string, pinDir = TEST_BPF_PIN_DIR, extraEnv: Record<string, string> = {}): Record<string, number> {
   const bundle = sb.bundle(['sh', '-c', script]);
   const cg = cgPathOf(bundle);
   const id = sb.id('w');
-  const r = sb.tsrunc(['run', '--keep', '--bundle', bundle, id]);
+  const env = cleanEnv({ TSRUNC_BPF_PIN_DIR: pinDir, ...extraEnv });
+  const r = sb.tsrunc(['run', '--keep', '--bundle', bundle, id], { env });
   // (stderr may say "Killed": the workload's shell reports its killed child)
   expect(r.status).toBe(0);
   const ino = fs.statSync(path.join('/sys/fs/cgroup/unified', cg), { bigint: true }).ino;
-  const c = openCollector(TEST_BPF_PIN_DIR);
+  const c = openCollector(pinDir);
   expect(c).toBeDefined();
   try {
     const counts = c!.counters(ino);
     expect(counts).toBeDefined();
-    remove(id, cg);
+    expect(sb.tsrunc(['delete', '--force', id], { env }).status).toBe(0);
+    expect(cgroupLeftovers(cg)).toEqual([]);
     // delete forgets the container's counters and its registration.
     expect(c!.counters(ino)).toBeUndefined();
     expect(c!.watched()).not.toContain(ino);
@@ -84,6 +86,37 @@ describe.skipIf(!canBpf)('stall insight (eBPF collector, PSI)', () => {
     // 30 × (/bin/true: fork+exec+exit; (exit 3): fork+exit 3) + sh killed by SIGKILL: fork+exec+exit.
     expect(delta).toMatchObject({ forks: 61, clones: 0, execs: 31, exits: 61, task_exits: 61, exits_nonzero: 31, exits_signaled: 1 });
     expect(delta['short_lived']).toBeGreaterThanOrEqual(55);
+  });
+
+  it('counts the same with the raw_tp fallback as with tp_btf', () => {
+    const pins = `${TEST_BPF_PIN_DIR}-raw`;
+    try {
+      const script = 'i=0; while [ $i -lt 20 ]; do /bin/true; ( exit 3 ); i=$((i+1)); done; exit 0';
+      const raw = { TSRUNC_BPF_FLAVOUR: 'raw_tp' };
+      const delta = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.keys(a).map((k) => [k, a[k]! - b[k]!]));
+      const rawDelta = delta(countsOf(script, pins, raw), countsOf('exit 0', pins, raw));
+      const c = openCollector(pins)!;
+      expect(c.flavour).toBe('raw_tp');
+      c.close();
+      expect(rawDelta).toMatchObject({ forks: 40, execs: 20, exits: 40, exits_nonzero: 20, exits_signaled: 0 });
+    } finally {
+      fs.rmSync(pins, { recursive: true, force: true });
+    }
+  });
+
+  it('forgets registrations whose cgroup is gone when the next container is created', () => {
+    const c = openCollector(TEST_BPF_PIN_DIR)!;
+    const ghost = 0xdead_beef_0000n;
+    try {
+      c.register(ghost);
+      expect(c.watched()).toContain(ghost);
+      countsOf('exit 0');
+      expect(c.watched()).not.toContain(ghost);
+      expect(c.counters(ghost)).toBeUndefined();
+    } finally {
+      c.unregister(ghost);
+      c.close();
+    }
   });
 
   it('events --stats reports the cgroup, the counters and the rates since the previous call', async () => {
