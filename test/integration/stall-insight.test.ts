@@ -4,13 +4,14 @@
  * cost per event (bpf_stats). The collector is pinned in the tests' own bpffs
  * directory (TSRUNC_BPF_PIN_DIR, see harness.ts), never in /sys/fs/bpf/tsrunc.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCollector } from '../../src/observe/collector.js';
 import { loadLibbpf } from '../../src/native/libbpf.js';
 import type { Spec } from '../../src/spec/generated/types.js';
-import { Sandbox, TEST_BPF_PIN_DIR, cgroupLeftovers, cleanEnv, sleep, waitFor } from './harness.js';
+import { Sandbox, TEST_BPF_PIN_DIR, TSRUNC, cgroupLeftovers, cleanEnv, sleep } from './harness.js';
 
 const canBpf = process.getuid?.() === 0 && fs.existsSync('/sys/kernel/btf/vmlinux') && fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs');
 const sb = new Sandbox('stall-insight');
@@ -99,6 +100,33 @@ describe.skipIf(!canBpf)('stall insight (eBPF collector, PSI)', () => {
       expect(c.flavour).toBe('raw_tp');
       c.close();
       expect(rawDelta).toMatchObject({ forks: 40, execs: 20, exits: 40, exits_nonzero: 20, exits_signaled: 0 });
+    } finally {
+      fs.rmSync(pins, { recursive: true, force: true });
+    }
+  });
+
+  it('concurrent creates load the collector once: one pinned set, counts not doubled', async () => {
+    const pins = `${TEST_BPF_PIN_DIR}-race`;
+    try {
+      const env = cleanEnv({ TSRUNC_BPF_PIN_DIR: pins });
+      const started = [0, 1, 2, 3].map(() => {
+        const bundle = sb.bundle(['sleep', '100']);
+        const id = sb.id('race');
+        const child = spawn(TSRUNC, ['--root', sb.root, 'run', '--detach', '--bundle', bundle, id], { env, stdio: 'ignore' });
+        return { id, cg: cgPathOf(bundle), done: new Promise<number | null>((r) => child.on('exit', r)) };
+      });
+      expect(await Promise.all(started.map((s) => s.done))).toEqual([0, 0, 0, 0]);
+      const dirs = fs.readdirSync(pins);
+      expect(dirs).toHaveLength(1);
+      expect(dirs[0]).toMatch(/^[0-9a-f]{16}$/);
+      for (const s of started) {
+        expect(sb.tsrunc(['delete', '--force', s.id], { env }).status).toBe(0);
+        expect(cgroupLeftovers(s.cg)).toEqual([]);
+      }
+      const base = countsOf('exit 0', pins);
+      const work = countsOf('i=0; while [ $i -lt 10 ]; do /bin/true; i=$((i+1)); done; exit 0', pins);
+      expect(work['forks']! - base['forks']!).toBe(10);
+      expect(work['execs']! - base['execs']!).toBe(10);
     } finally {
       fs.rmSync(pins, { recursive: true, force: true });
     }
