@@ -72,6 +72,7 @@ const isReset = (r: LinuxDeviceCgroup) => (r.type ?? 'a') === 'a' && (r.major ??
  */
 export function devicePolicy(rules: readonly LinuxDeviceCgroup[], src: Source): DevicePolicy {
   const policy: DevicePolicy = { defaultAllow: false, exceptions: [] };
+  const fromDefaults = new Set<DeviceException>();
   const cut = rules.findLastIndex(isReset) + 1;
   const all = [...rules.slice(0, cut).map((r, i) => [r, i] as const), ...DEFAULT_ALLOWED.map((r) => [r, -1] as const), ...rules.slice(cut).map((r, i) => [r, cut + i] as const)];
   all.forEach(([r, i]) => {
@@ -96,9 +97,14 @@ export function devicePolicy(rules: readonly LinuxDeviceCgroup[], src: Source): 
     } else if (same) {
       same.access |= access;
     } else {
-      policy.exceptions.push({ type, major, minor, access });
+      const e = { type, major, minor, access };
+      policy.exceptions.push(e);
+      if (i < 0) fromDefaults.add(e);
     }
   });
+  // The decision does not depend on the order, but devices.list shows it: the spec's own
+  // rules first, in their order (what runtime-tools checks, and what crun writes).
+  policy.exceptions = [...policy.exceptions.filter((e) => !fromDefaults.has(e)), ...policy.exceptions.filter((e) => fromDefaults.has(e))];
   return policy;
 }
 
