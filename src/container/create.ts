@@ -14,6 +14,7 @@ import { watchContainer } from '../observe/watch.js';
 import { destroy } from './destroy.js';
 import { checkNamespaces, checkPidFileDir, checkRootfs, hostFacts } from './host-checks.js';
 import { checkId } from './ids.js';
+import { listenFds, withListenEnv } from './listen-fds.js';
 import { hookState, runHooks } from './hooks.js';
 import { launchInit } from './launch-init.js';
 import { startTime } from './procfs.js';
@@ -60,10 +61,12 @@ export function createContainer(opts: CreateOptions): Created {
   const rootfs = checkRootfs(spec, bundle);
   checkNamespaces(spec);
   checkPidFileDir(opts.pidFile);
-  const preserveFds = opts.preserveFds;
-  if (!Number.isInteger(preserveFds) || preserveFds < 0 || preserveFds > 1000) {
-    throw new TsruncError('EUSAGE', `--preserve-fds ${preserveFds}: must be a whole number from 0 to 1000`, '');
+  if (!Number.isInteger(opts.preserveFds) || opts.preserveFds < 0 || opts.preserveFds > 1000) {
+    throw new TsruncError('EUSAGE', `--preserve-fds ${opts.preserveFds}: must be a whole number from 0 to 1000`, '');
   }
+  const activated = listenFds();
+  if (activated > 0 && spec.process) spec.process.env = withListenEnv(spec.process.env ?? [], activated);
+  const preserveFds = activated + opts.preserveFds;
   checkConsoleFlags(Boolean(spec.process?.terminal), opts.consoleSocket, !opts.foreground);
   const seccomp = compileProfile(spec);
   seccomp?.warnings.forEach(opts.warn);

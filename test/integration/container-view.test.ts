@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Sandbox } from './harness.js';
+import { Sandbox, TSRUNC, run } from './harness.js';
 
 const sb = new Sandbox('view');
 afterAll(() => sb.cleanup());
@@ -190,3 +190,21 @@ function makeWritableRoot(src: string): string {
   fs.cpSync(src, dst, { recursive: true, verbatimSymlinks: true });
   return dst;
 }
+
+describe('socket activation', () => {
+  it('passes LISTEN_FDS fds of tsrunc itself ahead of --preserve-fds, with LISTEN_FDS/LISTEN_PID=1', () => {
+    const file = path.join(sb.tmpdir(), 'f');
+    fs.writeFileSync(file, 'activated\n');
+    const fd3 = fs.openSync(file, 'r');
+    try {
+      const bundle = sb.bundle(['sh', '-c', 'echo $LISTEN_FDS $LISTEN_PID; cat <&3']);
+      // LISTEN_PID must be tsrunc's own pid: a shell sets it and execs tsrunc in place.
+      const r = run('sh', ['-c', `LISTEN_FDS=1 LISTEN_PID=$$ exec "$0" --root "$1" run --bundle "$2" act`, TSRUNC, sb.root, bundle],
+        { stdio: ['pipe', 'pipe', 'pipe', fd3] });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('1 1\nactivated\n');
+    } finally {
+      fs.closeSync(fd3);
+    }
+  });
+});
