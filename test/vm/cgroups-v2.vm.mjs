@@ -165,6 +165,26 @@ describe('cgroup v2', () => {
     }
   });
 
+  it('memory pressure: an allocator above memory.high shows memory full stall in tsrunc stalls', async () => {
+    // No swap in the VM: anon memory above memory.high cannot be reclaimed, so every fresh
+    // 48 MiB buffer is charged through reclaim and over-high throttling: memory stall.
+    const c = start(['sh', '-c', 'while :; do dd if=/dev/zero of=/dev/null bs=48M count=2; done'], (s) => {
+      s.linux.resources = { unified: { 'memory.high': String(16 << 20) } };
+    });
+    try {
+      await sleep(3000);
+      const r = tsrunc(['stalls', '--json', '--memory-full', '10']);
+      assert.equal(r.stderr, '');
+      const report = JSON.parse(r.stdout);
+      const me = report.containers.find((x) => x.id === c.id);
+      console.log(`# memory.high 16 MiB, 48 MiB buffer: memory some/full ${me.psi_window.memory_some}/${me.psi_window.memory_full}% over the window; collector ${report.collector.mode}`);
+      assert.ok(me.psi_window.memory_full >= 10, JSON.stringify(me));
+      assert.ok(me.findings.some((f) => f.kind === 'memory_pressure'), JSON.stringify(me.findings));
+    } finally {
+      remove(c);
+    }
+  });
+
   it('cpu.max throttles a busy loop (cpu.stat throttled_usec grows)', async () => {
     const c = start(['sh', '-c', 'while :; do :; done'], (s) => { s.linux.resources = { cpu: { quota: 20000, period: 100000 } }; });
     const s0 = kv(read(c.dir, 'cpu.stat'));
