@@ -8,6 +8,7 @@ import { type Collector, openCollector } from './collector.js';
 import { errorMessage } from './errors.js';
 import type { ProcCounters } from './counters.js';
 import { type Sample, type Window, keepSample, previousSample, takeSample, windowOf } from './sample.js';
+import { DEFAULT_THRESHOLDS, type Finding, findingsOf } from './stall-analysis.js';
 import { collectorWanted } from './watch.js';
 
 export interface CollectorState {
@@ -23,6 +24,8 @@ export interface TsruncData {
   collector: CollectorState;
   proc?: ProcCounters;
   window?: Window;
+  /** What crosses the default thresholds of `tsrunc stalls` (over the window, else avg10). */
+  findings: Finding[];
 }
 
 /** The collector if it is loaded and readable here, with why not otherwise. Never loads it. */
@@ -57,5 +60,6 @@ export function tsruncData(set: CgroupSet, stateDir: string, reading: { collecto
     collector: state,
     ...(sample.counters ? { proc: sample.counters } : {}),
     ...(window ? { window } : {}),
+    findings: findingsOf({ id: '', status: '', sample, ...(window ? { window } : {}) }, DEFAULT_THRESHOLDS),
   };
 }

@@ -182,6 +182,24 @@ describe.skipIf(!canBpf)('stall insight (eBPF collector, PSI)', () => {
     remove(quiet.id, quiet.cg);
   });
 
+  it('events --interval streams a "stall" event when a finding appears, once', async () => {
+    const storm = start(['sh', '-c', 'while :; do /bin/true; done']);
+    const ev = spawn(TSRUNC, ['--root', sb.root, 'events', '--interval', '1s', storm.id], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    ev.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    try {
+      const stallLines = () => out.split('\n').filter((l) => l.includes('"type":"stall"'));
+      const until = Date.now() + 10_000;
+      while (out.split('\n').filter((l) => l.includes('"type":"stats"')).length < 3 && Date.now() < until) await sleep(100);
+      const stalls = stallLines().map((l) => JSON.parse(l));
+      expect(stalls.filter((e) => e.data.kind === 'fork_storm')).toHaveLength(1);
+      expect(stalls[0]).toMatchObject({ type: 'stall', id: storm.id, data: { kind: 'fork_storm', severity: 'critical' } });
+    } finally {
+      ev.kill();
+    }
+    remove(storm.id, storm.cg);
+  });
+
   it('two CPU-bound containers on one CPU: the victim shows contention and the report names the neighbour', async () => {
     const onCpu0 = (s: Spec) => { s.linux!.resources = { cpu: { cpus: '0' } }; };
     const victim = start(['sh', '-c', 'while :; do :; done'], onCpu0);
