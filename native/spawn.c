@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -528,4 +529,49 @@ EXPORT int32_t tsrunc_set_winsize(int32_t fd, uint16_t rows, uint16_t cols)
 	if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
 		return -errno;
 	return 0;
+}
+
+/* poll(2) for a caller that cannot block its event loop (koffi .async runs this on a
+ * worker thread). EINTR counts as "nothing ready" rather than an error. */
+EXPORT int32_t tsrunc_poll(const int32_t *fds, const int16_t *events, int16_t *revents, int32_t n,
+			   int32_t timeout_ms)
+{
+	struct pollfd p[16];
+	if (n < 0 || n > 16)
+		return -EINVAL;
+	for (int32_t i = 0; i < n; i++) {
+		p[i].fd = fds[i];
+		p[i].events = events[i];
+		p[i].revents = 0;
+	}
+	int r = poll(p, (nfds_t)n, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int32_t i = 0; i < n; i++)
+		revents[i] = p[i].revents;
+	return r;
+}
+
+/* struct pidfd_info of linux/pidfd.h (6.13+, exit_code since 6.15): the headers of this
+ * distribution are older, so the layout is spelled out (VER0, 64 bytes). */
+struct tsrunc_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	int32_t exit_code;
+};
+#define TSRUNC_PIDFD_INFO_EXIT (1ULL << 3)
+#define TSRUNC_PIDFD_GET_INFO _IOWR(0xFF, 11, struct tsrunc_pidfd_info)
+
+EXPORT int32_t tsrunc_pidfd_exit_status(int32_t pidfd, int32_t *status_out)
+{
+	struct tsrunc_pidfd_info info;
+	memset(&info, 0, sizeof(info));
+	info.mask = TSRUNC_PIDFD_INFO_EXIT;
+	if (ioctl(pidfd, TSRUNC_PIDFD_GET_INFO, &info) < 0)
+		return -errno;
+	if (!(info.mask & TSRUNC_PIDFD_INFO_EXIT))
+		return 0;
+	*status_out = info.exit_code;
+	return 1;
 }

@@ -91,4 +91,14 @@ int32_t tsrunc_device_filter_count(const char *cgroup_path);
 /* ioctl(fd, TIOCSWINSZ): the size of a pty (for `run` proxying a terminal). */
 int32_t tsrunc_set_winsize(int32_t fd, uint16_t rows, uint16_t cols);
 
+/* poll(2) on n (at most 16) fds with events[i]; revents[i] out. Returns how many are
+ * ready (0 on timeout or EINTR) or -errno. Blocking: koffi calls it with .async. */
+int32_t tsrunc_poll(const int32_t *fds, const int16_t *events, int16_t *revents, int32_t n, int32_t timeout_ms);
+
+/* The wait status of the exited process behind pidfd, which need not be our child
+ * (PIDFD_GET_INFO with PIDFD_INFO_EXIT, Linux 6.15+; only for a pidfd opened before the
+ * process was reaped). 1 with *status_out set, 0 while it is not known (still running,
+ * not reaped yet), -errno otherwise (ENOTTY/EINVAL: an older kernel). */
+int32_t tsrunc_pidfd_exit_status(int32_t pidfd, int32_t *status_out);
+
 #endif

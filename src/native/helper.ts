@@ -42,10 +42,19 @@ export interface Helper {
   deviceFilter(cgroupDir: string, insns: Buffer): { errno: number; step: number; log: string };
   /** How many device programs are attached to the cgroup (0 when it does not exist). */
   deviceFilterCount(cgroupDir: string): number;
+  /** poll(2) off the event loop: revents per fd (all 0 on timeout). */
+  poll(fds: { fd: number; events: number }[], timeoutMs: number): Promise<number[]>;
+  /** The wait status of an exited process that is not our child; undefined while unknown (spawn.h). */
+  pidfdExitStatus(pidfd: number): number | undefined;
 }
 
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
+export const POLLIN = 0x1;
+export const POLLPRI = 0x2;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
 
 /** A failed helper call, shaped like Node's system errors (code = errno name). */
 export class SysError extends Error {
@@ -97,6 +106,8 @@ export function helper(): Helper {
   const seccompFlagSupported = lib.func('int32_t tsrunc_seccomp_flag_supported(uint32_t flag)');
   const deviceFilter = lib.func('int32_t tsrunc_device_filter(const char *path, const void *insns, uint32_t cnt, uint8_t *log, uint32_t logSize, int32_t *step)');
   const deviceFilterCount = lib.func('int32_t tsrunc_device_filter_count(const char *path)');
+  const poll = lib.func('int32_t tsrunc_poll(const int32_t *fds, const int16_t *events, int16_t *revents, int32_t n, int32_t timeout_ms)');
+  const pidfdExitStatus = lib.func('int32_t tsrunc_pidfd_exit_status(int32_t pidfd, int32_t *status)');
   loaded = {
     spawn(req) {
       const out = new Int32Array(1);
@@ -145,6 +156,25 @@ export function helper(): Helper {
     deviceFilterCount(cgroupDir) {
       const r = deviceFilterCount(cgroupDir);
       return r === -2 /* ENOENT */ ? 0 : check(`query device programs of ${cgroupDir}`, r);
+    },
+    poll(fds, timeoutMs) {
+      const fdArr = Int32Array.from(fds.map((f) => f.fd));
+      const evArr = Int16Array.from(fds.map((f) => f.events));
+      const rev = new Int16Array(Math.max(1, fds.length));
+      return new Promise((resolve, reject) => {
+        poll.async(fdArr, evArr, rev, fds.length, timeoutMs, (err: unknown, r: number) => {
+          if (err) reject(err);
+          else if (r < 0) reject(new SysError('poll', -r, errnoName(-r)));
+          else resolve(Array.from(rev.subarray(0, fds.length)));
+        });
+      });
+    },
+    pidfdExitStatus(pidfd) {
+      const out = new Int32Array(1);
+      const r = pidfdExitStatus(pidfd, out);
+      if (r === 1) return out[0]!;
+      if (r === 0) return undefined;
+      throw new SysError('ioctl(PIDFD_GET_INFO)', -r, errnoName(-r));
     },
   };
   return loaded;
