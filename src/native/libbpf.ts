@@ -26,6 +26,10 @@ export interface Libbpf {
   destroyLink(link: BpfPtr): number;
   findMap(obj: BpfPtr, name: string): BpfPtr | null;
   pinMap(map: BpfPtr, path: string): number;
+  /** Where load() finds the map pinned (and reuses it, if compatible) or pins it. */
+  setPinPath(map: BpfPtr, path: string): number;
+  /** The map's definition as the object declares it (after open, before load). */
+  mapDef(map: BpfPtr): { type: number; keySize: number; valueSize: number; maxEntries: number };
   mapFd(map: BpfPtr): number;
   /** bpf_obj_get: an fd of a pinned object, or -errno. */
   objGet(path: string): number;
@@ -71,6 +75,11 @@ export function loadLibbpf(): Libbpf {
     findMap: lib.func('bpf_object__find_map_by_name', ptr, [ptr, 'const char *']),
     mapPin: lib.func('bpf_map__pin', 'int', [ptr, 'const char *']),
     mapFd: lib.func('bpf_map__fd', 'int', [ptr]),
+    mapSetPinPath: lib.func('bpf_map__set_pin_path', 'int', [ptr, 'const char *']),
+    mapType: lib.func('bpf_map__type', 'int', [ptr]),
+    mapKeySize: lib.func('bpf_map__key_size', 'uint32_t', [ptr]),
+    mapValueSize: lib.func('bpf_map__value_size', 'uint32_t', [ptr]),
+    mapMaxEntries: lib.func('bpf_map__max_entries', 'uint32_t', [ptr]),
     objGet: lib.func('bpf_obj_get', 'int', ['const char *']),
     lookup: lib.func('bpf_map_lookup_elem', 'int', ['int', 'void *', 'void *']),
     update: lib.func('bpf_map_update_elem', 'int', ['int', 'void *', 'void *', 'uint64_t']),
@@ -95,6 +104,13 @@ export function loadLibbpf(): Libbpf {
     findMap: (obj, name) => orNull(fn.findMap(obj, name)),
     pinMap: (map, path) => fn.mapPin(map, path) as number,
     mapFd: (map) => fn.mapFd(map) as number,
+    setPinPath: (map, path) => fn.mapSetPinPath(map, path) as number,
+    mapDef: (map) => ({
+      type: fn.mapType(map) as number,
+      keySize: fn.mapKeySize(map) as number,
+      valueSize: fn.mapValueSize(map) as number,
+      maxEntries: fn.mapMaxEntries(map) as number,
+    }),
     objGet: (path) => {
       const r = fn.objGet(path) as number;
       return r >= 0 ? r : -koffi.errno();

@@ -1,9 +1,14 @@
 /**
  * The eBPF process collector's life cycle, with no daemon: `create` ensures it is loaded
- * and pinned under <pin base>/<version>/ (version = hash of the object file), where the
- * pinned links keep it attached after tsrunc exits; every later command only opens the
- * pinned maps. A flock on the pin base serialises loaders, and the versioned directory is
- * published by one rename, so the programs are never attached twice by tsrunc.
+ * and pinned, where the pinned links keep it attached after tsrunc exits; every later
+ * command only opens the pinned maps. Two versions, so an upgrade keeps the counters:
+ *   <pin base>/<object hash>/       links (and marker directories: flavour, map layout)
+ *   <pin base>/maps-<layout hash>/  maps; layout = the map definitions only
+ * A build whose programs differ but whose maps are declared the same loads its programs
+ * onto the pinned maps (libbpf reuses a map pinned at its pin path), so the counters,
+ * registrations and loaded_at survive. A flock on the pin base serialises loaders, and
+ * the program directory is published by one rename, so the programs are never attached
+ * twice by tsrunc.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,14 +24,20 @@ import { CG_STATS_SIZE, type ProcCounters, decodeCounters, u64Key } from './coun
 export const OBJECT_FILE = 'tsrunc-procstat.bpf.o';
 const EVENTS = ['fork', 'exec', 'exit'] as const;
 const MAPS = ['cg_stats', 'cg_watch', 'cg_meta'] as const;
-const PINS = [...EVENTS.map((e) => `link_${e}`), ...MAPS];
+const LINKS = EVENTS.map((e) => `link_${e}`);
+const MAPS_PREFIX = 'maps-';
+/** bpffs holds no regular files: the layout a program directory uses is the name of an empty directory. */
+const LAYOUT_MARK = 'layout-';
 /** The two program flavours in the object, best first: typed tp_btf, then raw_tp. */
 const FLAVOURS = [{ name: 'tp_btf', suffix: 'btf' }, { name: 'raw_tp', suffix: 'raw' }] as const;
 export type Flavour = (typeof FLAVOURS)[number]['name'];
 
 /** The pinned collector, opened: its maps by fd. close() when done. */
 export interface Collector {
+  /** The program directory (links). */
   dir: string;
+  /** The map directory. */
+  mapsDir: string;
   /** Date.now() when it was loaded: a change means the counters restarted (reboot, bpffs unmounted). */
   loadedAtMs: number;
   flavour?: Flavour;
@@ -48,14 +59,45 @@ function objectPath(): string {
   return path.join(nativeDir(), OBJECT_FILE);
 }
 
-/** The pin directory of this build of the collector. */
+/** The program pin directory of this build of the collector (hash of the object file). */
 export function versionDir(base = pinBase()): string {
   const hash = crypto.createHash('sha256').update(fs.readFileSync(objectPath())).digest('hex').slice(0, 16);
   return path.join(base, hash);
 }
 
+/**
+ * Hash of what the pinned maps' compatibility depends on: each map's name, type, key and
+ * value size and max entries, as the opened (not yet loaded) object declares them.
+ */
+function layoutHash(lib: Libbpf, obj: BpfPtr): string | undefined {
+  const h = crypto.createHash('sha256');
+  for (const m of MAPS) {
+    const map = lib.findMap(obj, m);
+    if (!map) return undefined;
+    const d = lib.mapDef(map);
+    h.update(`${m} ${d.type} ${d.keySize} ${d.valueSize} ${d.maxEntries}\n`);
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The map directory a program directory was loaded onto (its layout marker). */
+function mapsDirOf(dir: string): string | undefined {
+  let mark: string | undefined;
+  try {
+    mark = fs.readdirSync(dir).find((e) => e.startsWith(LAYOUT_MARK));
+  } catch {
+    return undefined;
+  }
+  return mark ? path.join(path.dirname(dir), MAPS_PREFIX + mark.slice(LAYOUT_MARK.length)) : undefined;
+}
+
+function mapsComplete(mapsDir: string): boolean {
+  return MAPS.every((m) => fs.existsSync(path.join(mapsDir, m)));
+}
+
 function complete(dir: string): boolean {
-  return PINS.every((p) => fs.existsSync(path.join(dir, p)));
+  const mapsDir = mapsDirOf(dir);
+  return LINKS.every((p) => fs.existsSync(path.join(dir, p))) && mapsDir !== undefined && mapsComplete(mapsDir);
 }
 
 /** Opens the pinned collector, or undefined when it is not loaded (never loads it). */
@@ -67,12 +109,13 @@ export function openCollector(base = pinBase()): Collector | undefined {
     return undefined; // built without the collector
   }
   if (!complete(dir)) return undefined;
+  const mapsDir = mapsDirOf(dir)!;
   const lib = loadLibbpf();
   const fds: Record<string, number> = {};
   try {
     for (const m of MAPS) {
-      const fd = lib.objGet(path.join(dir, m));
-      if (fd < 0) throw bpfError(`open ${path.join(dir, m)}`, lib, fd);
+      const fd = lib.objGet(path.join(mapsDir, m));
+      if (fd < 0) throw bpfError(`open ${path.join(mapsDir, m)}`, lib, fd);
       fds[m] = fd;
     }
   } catch (e) {
@@ -87,6 +130,7 @@ export function openCollector(base = pinBase()): Collector | undefined {
   one.writeBigUInt64LE(1n);
   return {
     dir,
+    mapsDir,
     loadedAtMs: Number(meta.readBigUInt64LE()),
     ...(flavour ? { flavour } : {}),
     counters(id) {
@@ -121,8 +165,12 @@ export function openCollector(base = pinBase()): Collector | undefined {
   };
 }
 
-/** Loads, attaches and pins one flavour into dir; returns false when this kernel refuses it. */
-function loadFlavour(lib: Libbpf, flavour: (typeof FLAVOURS)[number], dir: string): { ok: true } | { ok: false; error: TsruncError } {
+/**
+ * Loads one flavour onto the maps of its layout (reusing them when pinned, pinning them
+ * otherwise), calls retire() (which detaches the older programs), then attaches and pins
+ * the links into dir. Returns an error when this kernel refuses the flavour.
+ */
+function loadFlavour(lib: Libbpf, flavour: (typeof FLAVOURS)[number], dir: string, retire: () => void): { ok: true } | { ok: false; error: TsruncError } {
   const obj = lib.openFile(objectPath(), 'tsrunc_procstat');
   if (!obj) return { ok: false, error: bpfError(`open ${objectPath()}`, lib, lib.errno()) };
   const links: BpfPtr[] = [];
@@ -134,17 +182,33 @@ function loadFlavour(lib: Libbpf, flavour: (typeof FLAVOURS)[number], dir: strin
         if (prog) lib.setAutoload(prog, false);
       }
     }
+    const layout = layoutHash(lib, obj);
+    if (!layout) return { ok: false, error: bpfError('find the maps', lib, -2) };
+    const mapsDir = path.join(path.dirname(dir), MAPS_PREFIX + layout);
+    const reused = mapsComplete(mapsDir);
+    // A partial map directory is a crashed loader's (we hold the lock): start it again.
+    if (!reused) fs.rmSync(mapsDir, { recursive: true, force: true });
+    fs.mkdirSync(mapsDir, { recursive: true });
+    for (const m of MAPS) {
+      const p = lib.setPinPath(lib.findMap(obj, m), path.join(mapsDir, m));
+      if (p < 0) return { ok: false, error: bpfError(`pin path of map ${m}`, lib, p) };
+    }
+    // load() reuses each map pinned at its pin path, or creates and pins it (and unpins
+    // what it pinned if the load fails).
     const r = lib.load(obj);
     if (r < 0) return { ok: false, error: bpfError(`load (${flavour.name})`, lib, r) };
     fs.mkdirSync(dir);
-    for (const m of MAPS) {
-      const map = lib.findMap(obj, m);
-      const p = map ? lib.pinMap(map, path.join(dir, m)) : -2;
-      if (p < 0) return { ok: false, error: bpfError(`pin map ${m}`, lib, p) };
+    fs.mkdirSync(path.join(dir, LAYOUT_MARK + layout));
+    if (!reused) {
+      // New maps: counters start now. Reused ones keep their loaded_at, so readers' windows
+      // run across the upgrade.
+      const meta = Buffer.alloc(8);
+      meta.writeBigUInt64LE(BigInt(Date.now()));
+      lib.update(lib.mapFd(lib.findMap(obj, 'cg_meta')), Buffer.alloc(4), meta, 0);
     }
-    const meta = Buffer.alloc(8);
-    meta.writeBigUInt64LE(BigInt(Date.now()));
-    lib.update(lib.mapFd(lib.findMap(obj, 'cg_meta')), Buffer.alloc(4), meta, 0);
+    // The older programs go before the new ones attach: both writing to shared maps would
+    // count every event twice; the price is the events of the few ms in between.
+    retire();
     for (const e of EVENTS) {
       const prog = lib.findProgram(obj, `tsr_${e}_${flavour.suffix}`);
       const link = prog ? lib.attach(prog) : null;
@@ -202,9 +266,15 @@ export function ensureCollector(base = pinBase()): Collector {
       let loaded: Flavour | undefined;
       // TSRUNC_BPF_FLAVOUR=raw_tp skips tp_btf: how the tests prove the fallback works.
       const only = process.env['TSRUNC_BPF_FLAVOUR'];
+      // Older builds' program directories: removing their pins detaches them.
+      const retire = () => {
+        for (const old of fs.readdirSync(base)) {
+          if (!old.startsWith(MAPS_PREFIX) && old !== path.basename(tmp)) fs.rmSync(path.join(base, old), { recursive: true, force: true });
+        }
+      };
       for (const flavour of FLAVOURS.filter((f) => !only || f.name === only)) {
         fs.rmSync(tmp, { recursive: true, force: true });
-        const r = loadFlavour(lib, flavour, tmp);
+        const r = loadFlavour(lib, flavour, tmp, retire);
         if (r.ok) { loaded = flavour.name; break; }
         error ??= r.error;
       }
@@ -214,9 +284,10 @@ export function ensureCollector(base = pinBase()): Collector {
       }
       fs.mkdirSync(path.join(tmp, `flavour-${loaded}`));
       fs.renameSync(tmp, dir);
-      // Older builds' collectors: removing their pins detaches them (no double counting).
+      // Maps of other layouts: nothing uses them any more (their programs are retired).
+      const mapsDir = mapsDirOf(dir);
       for (const old of fs.readdirSync(base)) {
-        if (old !== path.basename(dir)) fs.rmSync(path.join(base, old), { recursive: true, force: true });
+        if (old !== path.basename(dir) && path.join(base, old) !== mapsDir) fs.rmSync(path.join(base, old), { recursive: true, force: true });
       }
     }
     const c = openCollector(base);

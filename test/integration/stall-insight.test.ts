@@ -4,11 +4,11 @@
  * cost per event (bpf_stats). The collector is pinned in the tests' own bpffs
  * directory (TSRUNC_BPF_PIN_DIR, see harness.ts), never in /sys/fs/bpf/tsrunc.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCollector } from '../../src/observe/collector.js';
+import { type Collector, OBJECT_FILE, ensureCollector, openCollector } from '../../src/observe/collector.js';
 import { loadLibbpf } from '../../src/native/libbpf.js';
 import type { Spec } from '../../src/spec/generated/types.js';
 import { Sandbox, TEST_BPF_PIN_DIR, TSRUNC, cgroupLeftovers, cleanEnv, sleep, waitFor } from './harness.js';
@@ -116,9 +116,9 @@ describe.skipIf(!canBpf)('stall insight (eBPF collector, PSI)', () => {
         return { id, cg: cgPathOf(bundle), done: new Promise<number | null>((r) => child.on('exit', r)) };
       });
       expect(await Promise.all(started.map((s) => s.done))).toEqual([0, 0, 0, 0]);
-      const dirs = fs.readdirSync(pins);
-      expect(dirs).toHaveLength(1);
-      expect(dirs[0]).toMatch(/^[0-9a-f]{16}$/);
+      // One program directory and one map directory.
+      const dirs = fs.readdirSync(pins).sort();
+      expect(dirs).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/), expect.stringMatching(/^maps-[0-9a-f]{16}$/)]);
       for (const s of started) {
         expect(sb.tsrunc(['delete', '--force', s.id], { env }).status).toBe(0);
         expect(cgroupLeftovers(s.cg)).toEqual([]);
@@ -129,6 +129,48 @@ describe.skipIf(!canBpf)('stall insight (eBPF collector, PSI)', () => {
       expect(work['execs']! - base['execs']!).toBe(10);
     } finally {
       fs.rmSync(pins, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(spawnSync('clang', ['--version']).status !== 0)('an upgrade whose maps are declared the same keeps the counters, and does not count twice', () => {
+    const pins = `${TEST_BPF_PIN_DIR}-upgrade`;
+    const variant = sb.tmpdir();
+    const cg = path.join('/sys/fs/cgroup/unified', `tsrunc-test-upgrade-${process.pid}`);
+    const before = process.env['TSRUNC_NATIVE_DIR'];
+    // The same source built for BPF ISA v3: other program code, the same maps.
+    const src = path.resolve(__dirname, '..', '..', 'bpf');
+    const tmpObj = path.join(variant, 'full.o');
+    expect(spawnSync('clang', ['-g', '-O2', '-mcpu=v3', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-c', path.join(src, 'procstat.bpf.c'), '-o', tmpObj]).status).toBe(0);
+    expect(spawnSync('llvm-strip', ['-g', tmpObj, '-o', path.join(variant, OBJECT_FILE)]).status).toBe(0);
+    fs.mkdirSync(cg);
+    const id = fs.statSync(cg, { bigint: true }).ino;
+    /** n forks of /bin/true inside the cgroup. */
+    const work = (n: number) => expect(spawnSync('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && i=0; while [ $i -lt ${n} ]; do /bin/true; i=$((i+1)); done`]).status).toBe(0);
+    const opened: Collector[] = [];
+    try {
+      const old = ensureCollector(pins);
+      opened.push(old);
+      old.register(id);
+      work(5);
+      const counted = old.counters(id)!;
+      expect(counted.forks).toBe(5);
+      process.env['TSRUNC_NATIVE_DIR'] = variant;
+      const upgraded = ensureCollector(pins);
+      opened.push(upgraded);
+      expect(upgraded.dir).not.toBe(old.dir);
+      expect(upgraded.mapsDir).toBe(old.mapsDir);
+      expect(upgraded.loadedAtMs).toBe(old.loadedAtMs);
+      expect(upgraded.counters(id)).toEqual(counted);
+      // The old programs are detached: the next forks count once.
+      expect(fs.readdirSync(pins).sort()).toEqual([path.basename(upgraded.dir), path.basename(upgraded.mapsDir)].sort());
+      work(7);
+      expect(upgraded.counters(id)!.forks).toBe(12);
+      expect(upgraded.counters(id)!.execs).toBe(counted.execs + 7);
+    } finally {
+      process.env['TSRUNC_NATIVE_DIR'] = before;
+      for (const c of opened) { c.unregister(id); c.close(); }
+      fs.rmSync(pins, { recursive: true, force: true });
+      fs.rmdirSync(cg);
     }
   });
 
