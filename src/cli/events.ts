@@ -21,7 +21,7 @@ export function parseDuration(text: string): number {
 }
 
 export function register(program: Command): void {
-  program.command('events').description('print the container\'s resource usage and OOM events as JSON lines')
+  program.command('events').description('print the container\'s resource usage, OOM, stall and exit events as JSON lines')
     .option('--stats', 'print the statistics once and exit')
     .option('--interval <duration>', 'time between statistics', '5s')
     .argument('<id>', 'container id')
