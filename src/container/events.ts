@@ -12,6 +12,7 @@ import { POLLERR, POLLIN, POLLPRI, helper } from '../native/helper.js';
 import { type TsruncData, openForReading, tsruncData } from '../observe/insight.js';
 import { type PsiTrigger, type TriggerStall, closeTriggers, openPsiTriggers, stallOf } from '../observe/psi-triggers.js';
 import type { Finding } from '../observe/stall-analysis.js';
+import { neighbourWindows } from '../observe/stall-report.js';
 import { exitStatus, openInitPidfd } from './exit-status.js';
 import type { ContainerRecord } from './record.js';
 import { statusOf } from './status.js';
@@ -30,10 +31,11 @@ export interface ExitData {
 }
 
 /** runc's stats plus tsrunc's own object (cgroup id, process counters, the window since the last call). */
-function statsData(rec: ContainerRecord, stateDir: string): Stats & { tsrunc: TsruncData } {
+function statsData(store: Store, id: string, rec: ContainerRecord): Stats & { tsrunc: TsruncData } {
   const reading = openForReading();
   try {
-    return { ...readStats(rec.cgroup!), tsrunc: tsruncData(rec.cgroup!, stateDir, reading) };
+    const neighbours = () => neighbourWindows(store, id, reading.collector);
+    return { ...readStats(rec.cgroup!), tsrunc: tsruncData(rec.cgroup!, store.dir(id), reading, neighbours) };
   } finally {
     reading.collector?.close();
   }
@@ -51,7 +53,7 @@ function live(store: Store, id: string): ContainerRecord {
 export function statsEvent(root: string, id: string): string {
   const store = new Store(root);
   const rec = live(store, id);
-  return toJson({ type: 'stats', id, data: statsData(rec, store.dir(id)) } satisfies Event);
+  return toJson({ type: 'stats', id, data: statsData(store, id, rec) } satisfies Event);
 }
 
 /** How often the OOM counter is read between stats (an OOM shows within this time). */
@@ -79,7 +81,7 @@ export async function streamEvents(root: string, id: string, intervalMs: number,
         return;
       }
       if (Date.now() >= nextStats) {
-        const data = statsData(rec, store.dir(id));
+        const data = statsData(store, id, rec);
         write(toJson({ type: 'stats', id, data } satisfies Event));
         // A finding that was not there in the previous interval is a crossing: one "stall" event.
         for (const f of data.tsrunc.findings) if (!stalled.has(f.kind)) write(toJson({ type: 'stall', id, data: f } satisfies Event));

@@ -8,7 +8,7 @@ import { type Collector, openCollector } from './collector.js';
 import { errorMessage } from './errors.js';
 import type { ProcCounters } from './counters.js';
 import { type Sample, type Window, keepSample, previousSample, takeSample, windowOf } from './sample.js';
-import { DEFAULT_THRESHOLDS, type Finding, findingsOf } from './stall-analysis.js';
+import { DEFAULT_THRESHOLDS, type Finding, type Observed, findingsOf, offendersOf } from './stall-analysis.js';
 import { collectorWanted } from './watch.js';
 
 export interface CollectorState {
@@ -48,8 +48,14 @@ export function observe(set: CgroupSet, stateDir: string, sampleName: string, co
   return { sample, ...(window ? { window } : {}) };
 }
 
-export function tsruncData(set: CgroupSet, stateDir: string, reading: { collector?: Collector; state: CollectorState }): TsruncData {
+/**
+ * `neighbours` samples the other containers and returns their windows since this
+ * container's previous call (it must run on every call to keep them aligned); a cpu
+ * contention finding then names its offenders, as in `tsrunc stalls`.
+ */
+export function tsruncData(set: CgroupSet, stateDir: string, reading: { collector?: Collector; state: CollectorState }, neighbours?: () => Observed[]): TsruncData {
   const { sample, window } = observe(set, stateDir, 'events-sample.json', reading.collector);
+  const others = neighbours?.() ?? [];
   const state = { ...reading.state };
   if (state.mode === 'ebpf' && !sample.counters) {
     state.mode = 'none';
@@ -60,6 +66,16 @@ export function tsruncData(set: CgroupSet, stateDir: string, reading: { collecto
     collector: state,
     ...(sample.counters ? { proc: sample.counters } : {}),
     ...(window ? { window } : {}),
-    findings: findingsOf({ id: '', status: '', sample, ...(window ? { window } : {}) }, DEFAULT_THRESHOLDS),
+    findings: withOffenders({ id: '', status: '', sample, ...(window ? { window } : {}) }, others),
   };
+}
+
+function withOffenders(self: Observed, others: Observed[]): Finding[] {
+  const findings = findingsOf(self, DEFAULT_THRESHOLDS);
+  const stall = findings.find((f) => f.kind === 'cpu_contention');
+  if (stall) {
+    const offenders = offendersOf(self, [self, ...others], DEFAULT_THRESHOLDS);
+    if (offenders.length) stall.offenders = offenders;
+  }
+  return findings;
 }

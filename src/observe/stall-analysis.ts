@@ -1,6 +1,6 @@
 /**
  * Who is stalled, by what, and how much: findings per container from one window, and
- * the inferred attribution of a CPU stall to a neighbour. Pure functions over samples,
+ * the attribution of a CPU stall to neighbours (measured evidence, inferred blame). Pure functions over samples,
  * so the rules are tested without containers.
  *
  * Thresholds are the anchors of the issue: cpu some ≥ 40 % (linnix), memory full ≥ 60 %
@@ -29,18 +29,45 @@ export interface Finding {
   threshold: number;
   /** Where the value comes from, in words. */
   basis: string;
+  /** cpu_contention only: the neighbours it is laid on (see Offender). */
+  offenders?: Offender[];
 }
 
-/** A victim's stall laid on the neighbour that used the most CPU in the same window. */
-export interface Attribution {
+/** Why a neighbour is named for a victim's cpu stall. */
+export type OffenderReason = 'cpu_share' | 'fork_storm' | 'short_job_churn';
+
+/**
+ * A neighbour named for a victim's cpu stall, with its evidence. The numbers under
+ * `measured` were read from the kernel for that neighbour over the window (its cpu usage
+ * delta from cpuacct/cpu.stat, its fork and short-lived-exit counter deltas from the
+ * collector); the blame itself, that this use caused the victim's stall, is `inferred`
+ * from the overlap of CPUs and timing, not measured from the scheduler.
+ */
+export interface Offender {
   offender: string;
-  /** The offender's share of the CPU time all the victim's neighbours used in the window. */
-  cpu_share_pct: number;
-  offender_cpu_pct: number;
-  offender_forks_per_sec?: number;
-  /** "inferred": from concurrent usage, not from scheduler events. */
+  /** cpu_share: the largest share of the neighbours' cpu time; fork_storm: forks/s ≥ the
+   * warning threshold; short_job_churn: short-lived exits/s ≥ the same threshold. */
+  reasons: OffenderReason[];
+  /** The blame: always inferred. */
   evidence: 'inferred';
+  /** The CPUs it shares with the victim (absent when a cpuset is unknown: assumed shared). */
+  shared_cpus?: number[];
+  measured: {
+    window_seconds: number;
+    cpu_usage_ns: number;
+    /** Percent of one CPU. */
+    cpu_pct: number;
+    /** Its share of the cpu time all the victim's neighbours on those CPUs used. */
+    cpu_share_pct: number;
+    forks?: number;
+    forks_per_sec?: number;
+    short_lived?: number;
+    short_lived_per_sec?: number;
+  };
 }
+
+/** The first offender, kept as `attribution` (the report's field before offenders were listed). */
+export type Attribution = Offender;
 
 export interface Observed {
   id: string;
@@ -63,6 +90,8 @@ export interface ContainerReport {
   throttled_in_window?: number;
   oom_kills: number;
   findings: Finding[];
+  /** For a cpu stall: every neighbour named, most to blame first. */
+  offenders?: Offender[];
   attribution?: Attribution;
 }
 
@@ -102,31 +131,63 @@ function shareCpus(a: Observed, b: Observed): boolean {
   return a.sample.cpus.some((c) => b.sample.cpus!.includes(c));
 }
 
+const round = (x: number) => Number(x.toFixed(2));
+
 /**
- * The neighbour with the largest CPU share in the window among those that can run on the
- * victim's CPUs; its fork rate adds to its score (linnix's blame: short tasks steal
- * wake-up latency beyond their CPU time).
+ * The neighbours a victim's cpu stall is laid on, among those that can run on its CPUs
+ * (cpuset) and were observed over the window: the one with the largest CPU share, and
+ * every one with a fork storm or short-job churn (≥ forksWarn per second) even with a
+ * small share — fork storms cost scheduler and memory time beyond their own cpu time
+ * (linnix's blame: short tasks steal wake-up latency). Most to blame first: cpu share
+ * plus fork and churn rates (each capped at 100/s = one whole share).
  */
-export function attributeCpuStall(victim: Observed, all: Observed[]): Attribution | undefined {
+export function offendersOf(victim: Observed, all: Observed[], t: Thresholds = DEFAULT_THRESHOLDS): Offender[] {
   const others = all.filter((o) => o.id !== victim.id && o.window && shareCpus(victim, o));
   const total = others.reduce((s, o) => s + o.window!.cpu_usage_ns, 0);
-  if (total <= 0) return undefined;
-  const score = (o: Observed) => o.window!.cpu_usage_ns / total + Math.min((o.window!.forks_per_sec ?? 0) / 100, 1);
-  const top = others.reduce((a, b) => (score(b) > score(a) ? b : a));
-  if (top.window!.cpu_usage_ns <= 0 && !(top.window!.forks_per_sec ?? 0)) return undefined;
-  return {
-    offender: top.id,
-    cpu_share_pct: Number(((top.window!.cpu_usage_ns / total) * 100).toFixed(2)),
-    offender_cpu_pct: top.window!.cpu_usage_pct,
-    ...(top.window!.forks_per_sec !== undefined ? { offender_forks_per_sec: top.window!.forks_per_sec } : {}),
-    evidence: 'inferred',
-  };
+  const shortRate = (o: Observed) => (o.window!.proc ? o.window!.proc.short_lived / o.window!.seconds : undefined);
+  const share = (o: Observed) => (total > 0 ? o.window!.cpu_usage_ns / total : 0);
+  const score = (o: Observed) => share(o) + Math.min((o.window!.forks_per_sec ?? 0) / 100, 1) + Math.min((shortRate(o) ?? 0) / 100, 1);
+  const top = others.filter((o) => o.window!.cpu_usage_ns > 0).reduce<Observed | undefined>((a, b) => (!a || b.window!.cpu_usage_ns > a.window!.cpu_usage_ns ? b : a), undefined);
+  const named: { o: Observed; reasons: OffenderReason[] }[] = [];
+  for (const o of others) {
+    const reasons: OffenderReason[] = [];
+    if (o === top) reasons.push('cpu_share');
+    if ((o.window!.forks_per_sec ?? 0) >= t.forksWarn) reasons.push('fork_storm');
+    if ((shortRate(o) ?? 0) >= t.forksWarn) reasons.push('short_job_churn');
+    if (reasons.length) named.push({ o, reasons });
+  }
+  named.sort((a, b) => score(b.o) - score(a.o) || a.o.id.localeCompare(b.o.id));
+  return named.map(({ o, reasons }) => {
+    const w = o.window!;
+    const sl = shortRate(o);
+    const shared = victim.sample.cpus && o.sample.cpus ? victim.sample.cpus.filter((c) => o.sample.cpus!.includes(c)) : undefined;
+    return {
+      offender: o.id,
+      reasons,
+      evidence: 'inferred' as const,
+      ...(shared ? { shared_cpus: shared } : {}),
+      measured: {
+        window_seconds: w.seconds,
+        cpu_usage_ns: w.cpu_usage_ns,
+        cpu_pct: w.cpu_usage_pct,
+        cpu_share_pct: round(share(o) * 100),
+        ...(w.proc ? { forks: w.proc.forks, forks_per_sec: w.forks_per_sec ?? 0, short_lived: w.proc.short_lived, short_lived_per_sec: round(sl ?? 0) } : {}),
+      },
+    };
+  });
+}
+
+/** The neighbour most to blame for a victim's cpu stall (the first of offendersOf). */
+export function attributeCpuStall(victim: Observed, all: Observed[], t: Thresholds = DEFAULT_THRESHOLDS): Attribution | undefined {
+  return offendersOf(victim, all, t)[0];
 }
 
 export function analyse(all: Observed[], t: Thresholds): ContainerReport[] {
   return all.map((o) => {
     const findings = findingsOf(o, t);
-    const attribution = findings.some((f) => f.kind === 'cpu_contention') ? attributeCpuStall(o, all) : undefined;
+    const stall = findings.find((f) => f.kind === 'cpu_contention');
+    const offenders = stall ? offendersOf(o, all, t) : [];
+    if (stall && offenders.length) stall.offenders = offenders;
     return {
       id: o.id,
       status: o.status,
@@ -138,7 +199,7 @@ export function analyse(all: Observed[], t: Thresholds): ContainerReport[] {
       ...(o.window ? { throttled_in_window: o.window.throttled } : {}),
       oom_kills: o.sample.oomKills,
       findings,
-      ...(attribution ? { attribution } : {}),
+      ...(offenders.length ? { offenders, attribution: offenders[0]! } : {}),
     };
   });
 }

@@ -4,9 +4,11 @@
  * state directory); a first call, or one after a long pause, samples twice one second
  * apart so that rates always cover a real, recent window.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { CgroupSet } from '../cgroups/cgroup-set.js';
 import { statusOf } from '../container/status.js';
-import { Store } from '../container/store.js';
+import { Store, writeAtomic } from '../container/store.js';
 import type { Collector } from './collector.js';
 import { type CollectorState, openForReading } from './insight.js';
 import { type Sample, keepSample, previousSample, takeSample, windowOf } from './sample.js';
@@ -62,6 +64,35 @@ export function stallReport(root: string, thresholds: Thresholds): StallReport {
   } finally {
     reading.collector?.close();
   }
+}
+
+/** Samples of the other containers kept in a container's state dir by `events`, keyed by id. */
+const NEIGHBOURS = 'events-neighbours.json';
+
+/**
+ * For `events` of container `selfId`: samples every other live container and returns
+ * their windows since the previous call of this container's `events` (the samples are
+ * kept in its own state directory, so the windows line up with its own).
+ */
+export function neighbourWindows(store: Store, selfId: string, collector: Collector | undefined): Observed[] {
+  const dir = store.dir(selfId);
+  let prev: Record<string, Sample> = {};
+  try {
+    prev = JSON.parse(fs.readFileSync(path.join(dir, NEIGHBOURS), 'utf8')) as Record<string, Sample>;
+  } catch { /* first call */ }
+  const kept: Record<string, Sample> = {};
+  const out: Observed[] = [];
+  for (const t of targets(store)) {
+    if (t.id === selfId) continue;
+    const s = sample(t, collector);
+    kept[t.id] = s;
+    const window = windowOf(prev[t.id], s);
+    out.push({ id: t.id, status: t.status, sample: s, ...(window ? { window } : {}) });
+  }
+  try {
+    writeAtomic(path.join(dir, NEIGHBOURS), JSON.stringify(kept), 0o600);
+  } catch { /* deleted meanwhile */ }
+  return out;
 }
 
 function sample(t: Target, c: Collector | undefined): Sample {

@@ -1,11 +1,21 @@
 /**
  * The stall report for people: one row per container, PSI avg10 as the kernel reports
  * it, the window's fork rate and throttling, OOM kills, then one line per finding with
- * its inferred offender.
+ * its offenders (measured evidence, inferred blame).
  */
+import type { Offender, OffenderReason } from './stall-analysis.js';
 import type { StallReport } from './stall-report.js';
 
 const pct = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1));
+
+const REASON: Record<OffenderReason, string> = { cpu_share: 'largest cpu share', fork_storm: 'fork storm', short_job_churn: 'short-job churn' };
+
+/** "web [inferred: largest cpu share; measured: 100% of the neighbours' cpu time, 27.4% of a cpu, 0 forks/s, 0 short-lived/s]" */
+function offenderText(o: Offender): string {
+  const m = o.measured;
+  const procs = m.forks_per_sec !== undefined ? `, ${m.forks_per_sec} forks/s, ${m.short_lived_per_sec ?? 0} short-lived/s` : '';
+  return `${o.offender} [inferred: ${o.reasons.map((r) => REASON[r]).join(', ')}; measured: ${m.cpu_share_pct}% of the neighbours' cpu time, ${m.cpu_pct}% of a cpu${procs}]`;
+}
 
 export function formatStallTable(r: StallReport): string {
   const head = ['ID', 'STATUS', 'CPU SOME', 'CPU FULL', 'MEM SOME', 'MEM FULL', 'IO SOME', 'IO FULL', 'CPU %', 'FORKS/S', 'THROTTLED', 'OOM'];
@@ -24,9 +34,8 @@ export function formatStallTable(r: StallReport): string {
   for (const c of r.containers) {
     for (const f of c.findings) {
       let line = `${c.id}: ${f.severity} ${f.kind} ${f.value} (threshold ${f.threshold}; ${f.basis})`;
-      if (f.kind === 'cpu_contention' && c.attribution) {
-        const a = c.attribution;
-        line += ` <- ${a.offender} [inferred: ${a.cpu_share_pct}% of the neighbours' cpu time, ${a.offender_cpu_pct}% of a cpu${a.offender_forks_per_sec !== undefined ? `, ${a.offender_forks_per_sec} forks/s` : ''}]`;
+      if (f.kind === 'cpu_contention' && c.offenders?.length) {
+        line += ` <- ${c.offenders.map(offenderText).join('; ')}`;
       } else if (f.kind === 'cpu_contention') {
         line += ' <- no container here used its CPUs in the window (host load or its own tasks)';
       }

@@ -67,9 +67,11 @@ function countsOf(script: string, pinDir = TEST_BPF_PIN_DIR, extraEnv: Record<st
   }
 }
 
+interface Offender { offender: string; evidence: string; reasons: string[]; measured: { cpu_share_pct: number; cpu_pct: number; forks_per_sec?: number } }
+
 interface StallJson {
   collector: { mode: string };
-  containers: { id: string; forks_per_sec?: number; findings: { kind: string; severity: string }[]; attribution?: { offender: string; evidence: string } }[];
+  containers: { id: string; forks_per_sec?: number; findings: { kind: string; severity: string; offenders?: Offender[] }[]; attribution?: Offender; offenders?: Offender[] }[];
 }
 
 function stalls(...flags: string[]): StallJson {
@@ -313,11 +315,21 @@ describe.skipIf(!canBpf)('stall insight (eBPF collector, PSI)', () => {
     const victim = start(['sh', '-c', 'while :; do :; done'], onCpu0);
     const hog = start(['sh', '-c', 'while :; do :; done & while :; do :; done & while :; do :; done'], onCpu0);
     stalls();
+    const events = () => JSON.parse(sb.tsrunc(['events', '--stats', victim.id]).stdout) as { data: { tsrunc: { findings: { kind: string; offenders?: Offender[] }[] } } };
+    events();
     await sleep(2000);
     const report = stalls();
     const v = report.containers.find((c) => c.id === victim.id)!;
     expect(v.findings.map((f) => f.kind)).toContain('cpu_contention');
-    expect(v.attribution).toMatchObject({ offender: hog.id, evidence: 'inferred' });
+    expect(v.attribution).toMatchObject({ offender: hog.id, evidence: 'inferred', reasons: ['cpu_share'] });
+    // Measured: the hog's cpu time (three loops against one: most of CPU 0) and its fork rate.
+    expect(v.attribution!.measured.cpu_share_pct).toBe(100);
+    expect(v.attribution!.measured.cpu_pct).toBeGreaterThan(40);
+    expect(v.attribution!.measured.forks_per_sec).toBe(0);
+    expect(v.findings.find((f) => f.kind === 'cpu_contention')!.offenders![0]!.offender).toBe(hog.id);
+    // events' findings name the same offender, over events' own window.
+    const ev = events().data.tsrunc.findings.find((f) => f.kind === 'cpu_contention');
+    expect(ev?.offenders?.[0]).toMatchObject({ offender: hog.id, evidence: 'inferred', reasons: ['cpu_share'] });
     const table = sb.tsrunc(['stalls']).stdout;
     expect(table).toMatch(new RegExp(`${victim.id}: warning cpu_contention .* <- ${hog.id} \\[inferred`));
     remove(victim.id, victim.cg);
