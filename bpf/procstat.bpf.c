@@ -49,6 +49,22 @@ struct {
 	__type(value, __u64);
 } cg_meta SEC(".maps");
 
+/*
+ * [0]: the pin base this collector was loaded for (a NUL-terminated path), written by the
+ * loader. A loader that sees another bpffs (another mount namespace, /sys/fs/bpf mounted
+ * again) finds it by enumerating the loaded maps, and does not load a second copy.
+ */
+struct pin_base {
+	char path[256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pin_base);
+} cg_pinbase SEC(".maps");
+
 /* Containers with deeper nesting than this below their own cgroup are not rolled up. */
 #define MAX_NESTING 8
 #define SHORT_LIVED_NS 1000000000ULL

@@ -41,6 +41,10 @@ export interface Libbpf {
   /** bpf_obj_get_info_by_fd into info (its length is passed); returns 0 or -errno. */
   objInfo(fd: number, info: Buffer): number;
   progFdById(id: number): number;
+  /** bpf_map_get_next_id: the next loaded map's id (system-wide) into next (u32); 0, or -ENOENT after the last. */
+  mapNextId(start: number, next: Buffer): number;
+  /** bpf_map_get_fd_by_id: an fd of a loaded map, or -errno. */
+  mapFdById(id: number): number;
   errno(): number;
   strerror(err: number): string;
 }
@@ -87,6 +91,8 @@ export function loadLibbpf(): Libbpf {
     nextKey: lib.func('bpf_map_get_next_key', 'int', ['int', 'void *', 'void *']),
     objInfo: lib.func('bpf_obj_get_info_by_fd', 'int', ['int', 'void *', koffi.inout(koffi.pointer('uint32_t'))]),
     progFdById: lib.func('bpf_prog_get_fd_by_id', 'int', ['uint32_t']),
+    mapNextId: lib.func('bpf_map_get_next_id', 'int', ['uint32_t', 'void *']),
+    mapFdById: lib.func('bpf_map_get_fd_by_id', 'int', ['uint32_t']),
     strerror: lib.func('libbpf_strerror', 'int', ['int', 'void *', 'size_t']),
   };
   // libbpf prints warnings to stderr by default; tsrunc reports failures itself.
@@ -122,6 +128,14 @@ export function loadLibbpf(): Libbpf {
     objInfo: (fd, info) => fn.objInfo(fd, info, [info.length]) as number,
     progFdById: (id) => {
       const r = fn.progFdById(id) as number;
+      return r >= 0 ? r : -koffi.errno();
+    },
+    mapNextId: (start, next) => {
+      const r = fn.mapNextId(start, next) as number;
+      return r >= 0 ? r : -koffi.errno();
+    },
+    mapFdById: (id) => {
+      const r = fn.mapFdById(id) as number;
       return r >= 0 ? r : -koffi.errno();
     },
     errno: () => koffi.errno(),

@@ -23,7 +23,9 @@ import { CG_STATS_SIZE, type ProcCounters, decodeCounters, u64Key } from './coun
 
 export const OBJECT_FILE = 'tsrunc-procstat.bpf.o';
 const EVENTS = ['fork', 'exec', 'exit'] as const;
-const MAPS = ['cg_stats', 'cg_watch', 'cg_meta'] as const;
+const MAPS = ['cg_stats', 'cg_watch', 'cg_meta', 'cg_pinbase'] as const;
+/** Value size of cg_pinbase: the pin base path, NUL-terminated. */
+const PINBASE_SIZE = 256;
 const LINKS = EVENTS.map((e) => `link_${e}`);
 const MAPS_PREFIX = 'maps-';
 /** bpffs holds no regular files: the layout a program directory uses is the name of an empty directory. */
@@ -205,6 +207,10 @@ function loadFlavour(lib: Libbpf, flavour: (typeof FLAVOURS)[number], dir: strin
       const meta = Buffer.alloc(8);
       meta.writeBigUInt64LE(BigInt(Date.now()));
       lib.update(lib.mapFd(lib.findMap(obj, 'cg_meta')), Buffer.alloc(4), meta, 0);
+      // Which pin base it serves: what a loader in another bpffs looks for (foreignCollector).
+      const pb = Buffer.alloc(PINBASE_SIZE);
+      pb.write(path.resolve(path.dirname(dir)).slice(0, PINBASE_SIZE - 1));
+      lib.update(lib.mapFd(lib.findMap(obj, 'cg_pinbase')), Buffer.alloc(4), pb, 0);
     }
     // The older programs go before the new ones attach: both writing to shared maps would
     // count every event twice; the price is the events of the few ms in between.
@@ -222,6 +228,69 @@ function loadFlavour(lib: Libbpf, flavour: (typeof FLAVOURS)[number], dir: strin
     // Closing fds detaches nothing that is pinned; on failure the caller removes dir.
     for (const l of links) lib.destroyLink(l);
     lib.closeObject(obj);
+  }
+}
+
+/** The kernel's id, name and sizes of a map (struct bpf_map_info's first fields). */
+function mapInfo(lib: Libbpf, fd: number): { id: number; keySize: number; valueSize: number; name: string } | undefined {
+  const info = Buffer.alloc(128);
+  if (lib.objInfo(fd, info) !== 0) return undefined;
+  const name = info.subarray(24, 40);
+  return { id: info.readUInt32LE(4), keySize: info.readUInt32LE(8), valueSize: info.readUInt32LE(12), name: name.toString('utf8', 0, Math.max(0, name.indexOf(0))) };
+}
+
+/**
+ * The map id of a tsrunc collector loaded for the same pin base but not reachable through
+ * our pins: pinned in another bpffs (another mount namespace, or /sys/fs/bpf unmounted
+ * and mounted again while something kept it). Loading here would count every event
+ * twice. Found by enumerating every loaded map (bpf_map_get_next_id) for a cg_pinbase
+ * that records `base`; ours (the cg_pinbase pinned under base) are left out.
+ */
+export function foreignCollector(lib: Libbpf, base: string): number | undefined {
+  const want = path.resolve(base);
+  const own = new Set<number>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(base);
+  } catch { /* nothing pinned here */ }
+  for (const e of entries.filter((n) => n.startsWith(MAPS_PREFIX))) {
+    const fd = lib.objGet(path.join(base, e, 'cg_pinbase'));
+    if (fd < 0) continue;
+    const id = mapInfo(lib, fd)?.id;
+    fs.closeSync(fd);
+    if (id) own.add(id);
+  }
+  const next = Buffer.alloc(4);
+  let id = 0;
+  for (let n = 0; n < 1_000_000 && lib.mapNextId(id, next) === 0; n++) {
+    id = next.readUInt32LE();
+    if (own.has(id)) continue;
+    const fd = lib.mapFdById(id);
+    if (fd < 0) continue; // gone meanwhile, or not ours to open
+    try {
+      const info = mapInfo(lib, fd);
+      if (info?.name !== 'cg_pinbase' || info.keySize !== 4 || info.valueSize !== PINBASE_SIZE) continue;
+      const v = Buffer.alloc(PINBASE_SIZE);
+      if (lib.lookup(fd, Buffer.alloc(4), v) !== 0) continue;
+      if (v.toString('utf8', 0, Math.max(0, v.indexOf(0))) === want) return id;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return undefined;
+}
+
+export function foreignMessage(base: string, mapId: number): string {
+  return `a tsrunc collector for ${base} is already loaded from another bpf filesystem (map id ${mapId})`;
+}
+
+/** Why the collector is not loaded here when another bpffs has it, else undefined (never throws). */
+export function foreignCollectorReason(base = pinBase()): string | undefined {
+  try {
+    const id = foreignCollector(loadLibbpf(), base);
+    return id === undefined ? undefined : foreignMessage(base, id);
+  } catch {
+    return undefined;
   }
 }
 
@@ -261,6 +330,11 @@ export function ensureCollector(base = pinBase()): Collector {
     if (!complete(dir)) {
       fs.rmSync(dir, { recursive: true, force: true });
       const lib = loadLibbpf();
+      // Never a second copy through a hidden or second bpffs: the flock above is per bpffs.
+      const foreign = foreignCollector(lib, base);
+      if (foreign !== undefined) {
+        throw new TsruncError('EBPF_LOAD', foreignMessage(base, foreign), 'its pins are in another bpf filesystem (another mount namespace, or a bpffs mounted over the one that has them); create containers where that bpffs is mounted');
+      }
       const tmp = path.join(base, `loading-${process.pid}`);
       let error: TsruncError | undefined;
       let loaded: Flavour | undefined;

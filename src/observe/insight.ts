@@ -4,7 +4,7 @@
  * Go consumers of runc's types.Stats ignore it; it is tsrunc's own.
  */
 import type { CgroupSet } from '../cgroups/cgroup-set.js';
-import { type Collector, openCollector } from './collector.js';
+import { type Collector, foreignCollectorReason, openCollector } from './collector.js';
 import { errorMessage } from './errors.js';
 import type { ProcCounters } from './counters.js';
 import { type Sample, type Window, keepSample, previousSample, takeSample, windowOf } from './sample.js';
@@ -33,7 +33,7 @@ export function openForReading(): { collector?: Collector; state: CollectorState
   if (!collectorWanted()) return { state: { mode: 'none', reason: 'TSRUNC_BPF=0' } };
   try {
     const c = openCollector();
-    if (!c) return { state: { mode: 'none', reason: 'the collector is not loaded (no container was created with eBPF available)' } };
+    if (!c) return { state: { mode: 'none', reason: foreignCollectorReason() ?? 'the collector is not loaded (no container was created with eBPF available)' } };
     return { collector: c, state: { mode: 'ebpf', ...(c.flavour ? { flavour: c.flavour } : {}), loaded_at_ms: c.loadedAtMs } };
   } catch (e) {
     return { state: { mode: 'none', reason: errorMessage(e) } };

@@ -8,10 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Collector, OBJECT_FILE, ensureCollector, openCollector } from '../../src/observe/collector.js';
+import { type Collector, OBJECT_FILE, ensureCollector, foreignCollector, openCollector } from '../../src/observe/collector.js';
 import { loadLibbpf } from '../../src/native/libbpf.js';
 import type { Spec } from '../../src/spec/generated/types.js';
-import { Sandbox, TEST_BPF_PIN_DIR, TSRUNC, cgroupLeftovers, cleanEnv, sleep, waitFor } from './harness.js';
+import { Sandbox, TEST_BPF_PIN_DIR, TSRUNC, cgroupLeftovers, cleanEnv, run, sleep, waitFor } from './harness.js';
 
 const canBpf = process.getuid?.() === 0 && fs.existsSync('/sys/kernel/btf/vmlinux') && fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs');
 const sb = new Sandbox('stall-insight');
@@ -351,6 +351,43 @@ describe.skipIf(!canBpf)('stall insight (eBPF collector, PSI)', () => {
     expect(e.cpu.psi.some).toHaveProperty('total');
     expect(stalls().collector.mode).toBe('ebpf');
     remove(id, cgPathOf(bundle));
+  });
+
+  it('never loads a second copy through a second bpffs: another mount namespace with the same pin base refuses and warns', () => {
+    // Its own pin base: the production one (/sys/fs/bpf/tsrunc) and the other tests' are never touched.
+    const dup = `${TEST_BPF_PIN_DIR}-dup`;
+    const c = ensureCollector(dup);
+    c.close();
+    const lib = loadLibbpf();
+    try {
+      // From here, our pins lead to it: it is not foreign.
+      expect(foreignCollector(lib, dup)).toBeUndefined();
+      const log = path.join(sb.tmpdir(), 'log.json');
+      const bundle = sb.bundle(['sleep', '100']);
+      const id = sb.id('dupbpf');
+      // A private mount namespace with a fresh bpffs at the pin base's parent: the pins are hidden there.
+      const script = 'mount -t bpf bpf "$(dirname "$TSRUNC_BPF_PIN_DIR")" && [ ! -e "$TSRUNC_BPF_PIN_DIR" ] || exit 99; '
+        + '"$0" --root "$1" --log "$2" --log-format json run --detach --bundle "$3" "$4" && "$0" --root "$1" events --stats "$4"';
+      // (output to files: the detached container keeps its stdio open)
+      const r = run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, TSRUNC, sb.root, log, bundle, id], { env: cleanEnv({ TSRUNC_BPF_PIN_DIR: dup }) });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      // Still one copy: seen from the host's bpffs, the only cg_pinbase for it is ours.
+      expect(foreignCollector(lib, dup)).toBeUndefined();
+      const reason = new RegExp(`a tsrunc collector for ${dup} is already loaded from another bpf filesystem \\(map id \\d+\\)`);
+      const warning = fs.readFileSync(log, 'utf8');
+      expect(warning).toContain('"level":"warning","msg":"no eBPF process counters for this container: ');
+      expect(warning).toMatch(reason);
+      const e = JSON.parse(r.stdout).data;
+      expect(e.tsrunc.collector.mode).toBe('none');
+      expect(e.tsrunc.collector.reason).toMatch(reason);
+      expect(e.cpu.psi.some).toHaveProperty('total');
+      remove(id, cgPathOf(bundle));
+    } finally {
+      fs.rmSync(dup, { recursive: true, force: true });
+    }
+    // With its pins removed it is unloaded: nothing left for that base.
+    expect(foreignCollector(lib, dup)).toBeUndefined();
   });
 
   it('costs well under a microsecond per event (bpf_stats)', () => {
