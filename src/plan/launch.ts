@@ -8,7 +8,6 @@ import { planSysctl } from './sysctl.js';
 import { labelMounts, planConfinement } from './confinement.js';
 import { planConsole } from './console.js';
 import { checkHooks, hasCreateRuntimeHooks, hookSteps, hooksRendezvous, planHooks, stateStep } from './hooks.js';
-import { TsruncError } from '../errors.js';
 import type { HostFacts, LaunchPlan, PlanOptions, Spec, Step } from './types.js';
 
 /** pivot_root refuses shared mounts, so the root is built private or slave; a shared or
@@ -18,12 +17,6 @@ function sharedRootAgain(spec: Spec): Step[] {
   return flags & (MS.SHARED | MS.UNBINDABLE)
     ? [{ op: { op: 'PROPAGATION', path: '/', flags }, what: `apply rootfsPropagation ${spec.linux?.rootfsPropagation} to /` }]
     : [];
-}
-
-/** Parts of the spec this version does not apply yet: said out loud, never silently dropped. */
-function notYetApplied(spec: Spec): string[] {
-  const out: string[] = [];
-  return out;
 }
 
 /**
@@ -119,6 +112,6 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     forks: ns.forks,
     ownPidNs: ns.ownPidNs,
     steps,
-    warnings: [...identity.warnings, ...confine.warnings, ...notYetApplied(spec)],
+    warnings: [...identity.warnings, ...confine.warnings],
   };
 }
