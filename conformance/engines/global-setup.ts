@@ -40,6 +40,10 @@ export default function setup(project: TestProject): () => void {
   const e: E2E = { work, runtime, wrapper: path.join(work, 'bin', base), traced, runId, results };
   project.provide('e2e', e);
   const before = runtimeList(runtime);
+  // The engines run tsrunc with their own environment, so it uses the production places for
+  // its collector's pins, podman's state (no --root) and the seccomp cache: remove at the end
+  // what this run created there (the state root only when empty).
+  const created = ['/sys/fs/bpf/tsrunc', '/run/tsrunc-cache', '/run/tsrunc'].filter((p) => !fs.existsSync(p));
 
   return () => {
     const problems: string[] = [];
@@ -66,6 +70,10 @@ export default function setup(project: TestProject): () => void {
       if (fs.existsSync(p)) fs.copyFileSync(p, path.join(results, path.basename(p)));
     }
     if (!mounts.length && process.env['TSRUNC_E2E_KEEP'] !== '1') fs.rmSync(work, { recursive: true, force: true });
+    for (const p of created) {
+      if (p !== '/run/tsrunc') fs.rmSync(p, { recursive: true, force: true });
+      else try { fs.rmdirSync(p); } catch { /* not empty: a container is still there, reported above */ }
+    }
     console.log(`engines e2e: runtime ${runtime}; trace and failing tests' traces in ${results}`);
     if (problems.length) throw new Error(`engines e2e left things behind:\n${problems.join('\n')}`);
   };
