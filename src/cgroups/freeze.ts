@@ -7,10 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsruncError, errnoCode } from '../errors.js';
 import type { CgroupSet } from './cgroup-set.js';
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+import { sleep } from '../sleep.js';
 
 function read(file: string): string {
   try {

@@ -9,10 +9,7 @@ import path from 'node:path';
 import { TsruncError, errnoCode } from '../errors.js';
 import type { CgroupSet } from './cgroup-set.js';
 import { checkUsable, createDirs, readProcs } from './unified.js';
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+import { sleep } from '../sleep.js';
 
 /** Before anything is created: a cgroup that exists already must be empty and not frozen, in every hierarchy. */
 export function checkSetUsable(set: CgroupSet): void {

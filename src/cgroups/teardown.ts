@@ -7,10 +7,7 @@ import path from 'node:path';
 import type { CgroupSet } from './cgroup-set.js';
 import { containerPids, signalAll } from './signal.js';
 import { killAll, removeDirs } from './unified.js';
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+import { sleep } from '../sleep.js';
 
 function thaw(set: CgroupSet): void {
   // Best effort: a frozen v1 task would not die of SIGKILL until thawed.

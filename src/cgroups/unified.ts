@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsruncError } from '../errors.js';
+import { sleep } from '../sleep.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 const CANDIDATES = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'];
@@ -80,10 +81,6 @@ function populated(dir: string): boolean {
   } catch {
     return false;
   }
-}
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** SIGKILLs everything in the cgroup (cgroup.kill) and waits until it is empty. */

@@ -4,9 +4,9 @@
  * keep the order of events obvious.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import util from 'node:util';
 import { TsruncError, errnoCode } from '../errors.js';
+import { errnoName } from '../native/helper.js';
 import { MSG, STEP_INIT_START, STEP_READ_PLAN, decodeError, encodePlan, frame, opName, type InitError } from '../native/wire.js';
 import type { Step } from '../plan/types.js';
 
@@ -84,8 +84,7 @@ export class InitChannel {
 }
 
 function errnoText(errno: number): string {
-  const entry = (os.constants.errno as Record<string, number>);
-  const name = Object.keys(entry).find((k) => entry[k] === errno) ?? `errno ${errno}`;
+  const name = errnoName(errno);
   // Node's own table of strerror texts.
   const text = util.getSystemErrorMap().get(-errno)?.[1];
   return text ? `${name} (${text})` : name;

@@ -3,10 +3,7 @@ import { unwatchContainer } from '../observe/watch.js';
 import { isAlive } from './procfs.js';
 import type { ContainerRecord } from './record.js';
 import type { Store } from './store.js';
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+import { sleep } from '../sleep.js';
 
 /**
  * Releases everything a container holds, in the reverse order it was taken: its

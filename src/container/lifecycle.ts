@@ -9,10 +9,7 @@ import { isAlive } from './procfs.js';
 import type { ContainerRecord, OciState, Status } from './record.js';
 import { ociState, runtimeFacts, statusOf } from './status.js';
 import { FIFO, Store, notFound } from './store.js';
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+import { sleep } from '../sleep.js';
 
 function load(store: Store, id: string): { rec: ContainerRecord; status: Status } {
   const rec = store.read(id);

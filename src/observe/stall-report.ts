@@ -13,6 +13,7 @@ import type { Collector } from './collector.js';
 import { type CollectorState, openForReading } from './insight.js';
 import { type Sample, keepSample, previousSample, takeSample, windowOf } from './sample.js';
 import { type ContainerReport, type Observed, type Thresholds, analyse } from './stall-analysis.js';
+import { sleep } from '../sleep.js';
 
 const SAMPLE = 'stalls-sample.json';
 /** A kept sample older than this is stale: its window would average away a burst. */
@@ -38,10 +39,6 @@ function targets(store: Store): Target[] {
   });
 }
 
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 export function stallReport(root: string, thresholds: Thresholds): StallReport {
   const store = new Store(root);
   const reading = openForReading();
@@ -52,7 +49,7 @@ export function stallReport(root: string, thresholds: Thresholds): StallReport {
     const fresh = (s: Sample | undefined) => s !== undefined && now - s.atMs <= MAX_WINDOW_MS;
     if (list.some((t) => !fresh(prev.get(t.id)))) {
       for (const t of list) prev.set(t.id, sample(t, reading.collector));
-      sleepMs(FIRST_WINDOW_MS);
+      sleep(FIRST_WINDOW_MS);
     }
     const observed: Observed[] = list.map((t) => {
       const s = sample(t, reading.collector);
