@@ -195,7 +195,7 @@ export function describeError(err: ValidationError, data: unknown, name: Validat
       const missing = String(p.missingProperty);
       field = appendField(field, missing);
       what = 'required';
-      if (/\/else\/required$/.test(err.schemaPath) && (missing === 'major' || missing === 'minor')) what += ' (unless type is p)';
+      if (/\/then\/required$/.test(err.schemaPath) && (missing === 'major' || missing === 'minor')) what += ' (unless type is p)';
       break;
     }
     case 'type':
