@@ -2,7 +2,7 @@
  * Configurations that nobody here wrote, as their programs write them: the example configs
  * of runc, crun and containerd (generated now, by the installed Debian packages), the
  * seccomp profile of containers-common (podman's default, with Go's `"args": null`) put in
- * linux.seccomp, and the config.json files podman and containerd actually wrote
+ * linux.seccomp, and the config.json files podman, containerd and dockerd actually wrote
  * for containers (engine-configs/, captured once; README.md there says how).
  */
 import { execFileSync } from 'node:child_process';
@@ -79,8 +79,8 @@ describe('config.json files that engines wrote for real containers', () => {
   const dir = path.join(__dirname, 'engine-configs');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-  it('has captures of podman and containerd', () => {
-    for (const engine of ['podman', 'ctr']) expect(files.some((f) => f.startsWith(`${engine}-`)), engine).toBe(true);
+  it('has captures of podman, containerd and dockerd', () => {
+    for (const engine of ['podman', 'ctr', 'docker']) expect(files.some((f) => f.startsWith(`${engine}-`)), engine).toBe(true);
   });
 
   it.each(files)('%s is accepted as-is', (file) => {
