@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   baseEnv,
   both,
@@ -16,12 +16,12 @@ import {
   mountsUnder,
   ok,
   pidAlive,
-  processesMentioning,
+  killLeftovers,
   removeCgroupTree,
   RUNC,
   run,
   runInPty,
-  saveFailureTrace,
+  keepTraceOfFailures,
   sleep,
   startContainerd,
   testWhen,
@@ -120,17 +120,10 @@ async function cleanupAll(): Promise<string[]> {
   return problems;
 }
 
-let mark = 0;
 let n = 0;
 const cid = (what: string) => `e2e-${what}-${++n}`;
 
-beforeEach(({ task, onTestFailed }) => {
-  mark = trace.mark();
-  onTestFailed(() => {
-    const f = saveFailureTrace(E, trace, mark, `containerd ${task.name}`);
-    if (f) console.error(`runtime calls of the failed test "${task.name}": ${f}`);
-  });
-});
+keepTraceOfFailures(E, trace, 'containerd');
 
 afterEach(async () => {
   const problems = await cleanupAll();
@@ -155,14 +148,7 @@ afterAll(async () => {
   }
   problems.push(...((await daemon?.stop()) ?? []));
   // Shims are started by our containerd; they must be gone once their tasks are deleted.
-  for (const p of processesMentioning(SOCK)) {
-    problems.push(`shim left running: ${p.pid} ${p.cmdline}`);
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  problems.push(...killLeftovers(SOCK, 'shim'));
   const mounts = mountsUnder(C);
   if (mounts.length) problems.push(`containerd left mounts: ${mounts.join(' ')}`);
   problems.push(...removeCgroupTree(`/${NS}`));

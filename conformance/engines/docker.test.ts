@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   baseEnv,
   both,
@@ -19,10 +19,10 @@ import {
   e2e,
   ok,
   pidAlive,
-  processesMentioning,
+  killLeftovers,
   removeCgroupTree,
   run,
-  saveFailureTrace,
+  keepTraceOfFailures,
   sleep,
   startContainerd,
   Trace,
@@ -101,14 +101,7 @@ function compare<T>(what: string, scenario: (runtime: string, name: string) => P
   return both(BASELINE, TESTED, (rt) => scenario(rt, `${what}-${rt}-${++n}`));
 }
 
-let mark = 0;
-beforeEach(({ task, onTestFailed }) => {
-  mark = trace.mark();
-  onTestFailed(() => {
-    const f = saveFailureTrace(E, trace, mark, `docker ${task.name}`);
-    if (f) console.error(`runtime calls of the failed test "${task.name}": ${f}`);
-  });
-});
+keepTraceOfFailures(E, trace, 'docker');
 
 async function removeAll(): Promise<string[]> {
   const ids = (await docker(['ps', '--all', '--quiet'])).stdout.split('\n').filter(Boolean);
@@ -140,14 +133,7 @@ afterAll(async () => {
   problems.push(...(await dockerd.stop(20000)));
   problems.push(...((await containerd?.stop()) ?? []));
   // Shims are started by our containerd; they must be gone once their containers are.
-  for (const p of processesMentioning(CONTAINERD_SOCK)) {
-    problems.push(`shim left running: ${p.pid} ${p.cmdline}`);
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  problems.push(...killLeftovers(CONTAINERD_SOCK, 'shim'));
   // dockerd leaves its data-root bind-mounted on itself (and, after a crash, overlays and
   // network namespaces): unmount whatever is under WORK/docker.
   problems.push(...(await unmountUnder(D)).map((m) => `cannot unmount ${m}`));

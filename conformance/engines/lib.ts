@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { inject, test } from 'vitest';
+import { beforeEach, inject, test } from 'vitest';
 
 export interface E2E {
   /** the work dir (absolute) */
@@ -173,6 +173,18 @@ export function processesMentioning(needle: string): { pid: number; cmdline: str
   return out;
 }
 
+/** Kills (by pid) the processes that mention needle and should be gone; returns "<what> left running: …" for each. */
+export function killLeftovers(needle: string, what: string): string[] {
+  return processesMentioning(needle).map((p) => {
+    try {
+      process.kill(p.pid, 'SIGKILL'); // started, directly or through an engine, by this run
+    } catch {
+      /* gone */
+    }
+    return `${what} left running: ${p.pid} ${p.cmdline}`;
+  });
+}
+
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** Every directory named parent (absolute cgroup path) in every hierarchy that has it. */
@@ -242,6 +254,17 @@ export class Trace {
       .filter((l) => l.startsWith('argv: '))
       .map((l) => l.slice(6));
   }
+}
+
+/** Registers the hook that leaves a failed test's runtime calls in results/ ("<engine> <test>.trace"). */
+export function keepTraceOfFailures(e: E2E, trace: Trace, engine: string): void {
+  beforeEach(({ task, onTestFailed }) => {
+    const mark = trace.mark();
+    onTestFailed(() => {
+      const f = saveFailureTrace(e, trace, mark, `${engine} ${task.name}`);
+      if (f) console.error(`runtime calls of the failed test "${task.name}": ${f}`);
+    });
+  });
 }
 
 /** Saves the trace slice of a failed test under results/ and says where. */

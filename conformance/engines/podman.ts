@@ -7,7 +7,7 @@
  * cgroup parent /tsrunc-e2e-<run>. usePodmanStore() registers the hooks of a test file.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   baseEnv,
   describeResult,
@@ -17,7 +17,7 @@ import {
   removeCgroupTree,
   run,
   runInPty,
-  saveFailureTrace,
+  keepTraceOfFailures,
   Trace,
   waitFor,
   type Result,
@@ -64,14 +64,7 @@ export async function waitLogs(name: string, text: string, timeoutMs = 10000): P
  * the store is reset (podman unmounts its overlays) and the cgroup tree removed.
  */
 export function usePodmanStore(): void {
-  let mark = 0;
-  beforeEach(({ task, onTestFailed }) => {
-    mark = trace.mark();
-    onTestFailed(() => {
-      const f = saveFailureTrace(E, trace, mark, `podman ${task.name}`);
-      if (f) console.error(`runtime calls of the failed test "${task.name}": ${f}`);
-    });
-  });
+  keepTraceOfFailures(E, trace, 'podman');
 
   afterEach(async () => {
     const r = await podman(['rm', '--all', '--force', '--time', '0']);
