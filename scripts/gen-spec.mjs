@@ -115,7 +115,77 @@ function generateValidators(schemas) {
     throw new Error('gen-spec: the standalone validators import ajv at run time; avoid the keyword that needs it');
   }
   const ranges = Object.fromEntries(schemas.map((s) => [s.validator, integerRanges(s.schema)]));
-  return `${BANNER}/* eslint-disable */\n${code}\n/** [path pattern, min, max] of every integer field, per validator. */\nexport const integerRanges = ${JSON.stringify(ranges)};\n`;
+  const nulls = Object.fromEntries(schemas.map((s) => [s.validator, nullShapes(s.schema)]));
+  return (
+    `${BANNER}/* eslint-disable */\n${code}\n/** [path pattern, min, max] of every integer field, per validator. */\n` +
+    `export const integerRanges = ${JSON.stringify(ranges)};\n` +
+    `/** Where null means absent, per validator (see nullShapes in scripts/gen-spec.mjs). */\n` +
+    `export const nullShapes = ${JSON.stringify(nulls)};\n`
+  );
+}
+
+/** The schema node a $ref chain ends at. */
+function resolveRef(schema, node) {
+  for (let i = 0; i < 20 && typeof node?.$ref === 'string'; i++) {
+    node = node.$ref.split('/').slice(1).reduce((n, k) => n?.[k], schema);
+  }
+  return node ?? {};
+}
+
+/**
+ * Where a null is read as "absent": every property that its object does not require. Go's
+ * encoding/json writes null for a nil slice, map or pointer, and runc and crun read it as
+ * absent, so config.json, `exec --process` and `update --resources` from Go programs carry
+ * such nulls. src/spec/absent.ts drops them before validation, guided by this table; a
+ * null in a required property, an array item or a map value stays, and the schema names it.
+ *
+ * The table is a list of nodes, the schema's root first; a node is
+ *   { o: [optional property names], p: { property: node }, i: node of the items,
+ *     m: node of the map values (additionalProperties) }
+ * with nodes only for objects and arrays that have something to drop; each $ref target
+ * becomes one shared node.
+ */
+function nullShapes(schema) {
+  const nodes = [];
+  const seen = new Map();
+  const build = (ref) => {
+    const node = resolveRef(schema, ref);
+    if (seen.has(node)) return seen.get(node);
+    const isObject = node.type === 'object' || node.properties !== undefined;
+    const isArray = node.type === 'array' || node.items !== undefined;
+    if (!isObject && !isArray) return undefined;
+    const at = nodes.length;
+    const out = {};
+    nodes.push(out);
+    seen.set(node, at);
+    if (node.properties) {
+      const required = new Set(node.required ?? []);
+      const optional = Object.keys(node.properties).filter((k) => !required.has(k));
+      if (optional.length) out.o = optional;
+      const children = Object.entries(node.properties)
+        .map(([k, v]) => [k, build(v)])
+        .filter(([, c]) => c !== undefined);
+      if (children.length) out.p = Object.fromEntries(children);
+    }
+    if (node.items && typeof node.items === 'object' && !Array.isArray(node.items)) {
+      const c = build(node.items);
+      if (c !== undefined) out.i = c;
+    }
+    if (node.additionalProperties && typeof node.additionalProperties === 'object') {
+      const c = build(node.additionalProperties);
+      if (c !== undefined) out.m = c;
+    }
+    // Nothing to do below (a list of strings, an object of required scalars): no node. Its
+    // children were none, so it is still the last one.
+    if (Object.keys(out).length === 0 && at > 0) {
+      nodes.pop();
+      seen.set(node, undefined);
+      return undefined;
+    }
+    return at;
+  };
+  build(schema);
+  return nodes;
 }
 
 /** The exact decimal text of a bound: 2^64 and 2^63 (how JSON.parse reads the uint64 and
@@ -133,14 +203,8 @@ function exactBound(n) {
  */
 function integerRanges(schema) {
   const out = [];
-  const resolve = (node) => {
-    for (let i = 0; i < 20 && typeof node?.$ref === 'string'; i++) {
-      node = node.$ref.split('/').slice(1).reduce((n, k) => n?.[k], schema);
-    }
-    return node ?? {};
-  };
   const walk = (node, path) => {
-    node = resolve(node);
+    node = resolveRef(schema, node);
     if (path.length > 12) return;
     if (node.type === 'integer') {
       const min = node.minimum ?? Number.MIN_SAFE_INTEGER;
@@ -183,6 +247,16 @@ function validatorTypes(schemas) {
     '',
     '/** [path pattern ("/" separated; "[]" any index, "*" any map key), min, max as exact decimals] of every integer field. */',
     `export declare const integerRanges: Record<${schemas.map((s) => `'${s.validator}'`).join(' | ')}, [string, string, string][]>;`,
+    '',
+    '/** A node of a null table: optional property names, and the nodes of properties, items and map values (indexes). */',
+    'export interface NullShape {',
+    '  o?: string[];',
+    '  p?: Record<string, number>;',
+    '  i?: number;',
+    '  m?: number;',
+    '}',
+    '/** Per validator, where null means absent: nodes, the root first. */',
+    `export declare const nullShapes: Record<${schemas.map((s) => `'${s.validator}'`).join(' | ')}, NullShape[]>;`,
   );
   return lines.join('\n') + '\n';
 }

@@ -4,23 +4,27 @@
  * and stopped by its pid; `ctr run --runc-binary WRAPPER --runc-root WORK/… --fifo-dir WORK/…`
  * in the namespace tsrunc-e2e-<run>, so containers go below the cgroup /tsrunc-e2e-<run>.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   baseEnv,
+  both,
+  Daemon,
   describeResult,
   e2e,
   mountsUnder,
   ok,
   pidAlive,
-  processesMentioning,
+  killLeftovers,
   removeCgroupTree,
+  RUNC,
   run,
   runInPty,
-  saveFailureTrace,
+  keepTraceOfFailures,
   sleep,
+  startContainerd,
+  testWhen,
   Trace,
   waitFor,
   type Result,
@@ -38,27 +42,27 @@ const LOGS = path.join(E.work, 'ctr-logs');
 const env = baseEnv();
 const trace = new Trace(path.join(E.work, 'runtime-trace.log'));
 
-let daemon: ChildProcess | undefined;
+let daemon: Daemon | undefined;
 
 function ctr(args: string[], opts: RunOptions = {}): Promise<Result> {
   return run('ctr', ['--address', SOCK, '--namespace', NS, ...args], { env, timeoutMs: 30000, ...opts });
 }
-const RUN_FLAGS = ['--runc-binary', E.wrapper, '--runc-root', RUNC_ROOT, '--fifo-dir', FIFO];
-/** `ctr run` with the runtime under test; args = [flags…, ID, CMD…] (the image is inserted before ID). */
-function ctrRun(flags: string[], id: string, cmd: string[], opts: RunOptions = {}): Promise<Result> {
-  return ctr(['run', ...RUN_FLAGS, ...flags, IMG, id, ...cmd], opts);
+const RUN_FLAGS = ['--runc-root', RUNC_ROOT, '--fifo-dir', FIFO];
+/** `ctr run` with the runtime under test (or another); the image is inserted before ID. */
+function ctrRun(flags: string[], id: string, cmd: string[], opts: RunOptions = {}, runtime = E.wrapper): Promise<Result> {
+  return ctr(['run', '--runc-binary', runtime, ...RUN_FLAGS, ...flags, IMG, id, ...cmd], opts);
 }
 function ctrRunPty(flags: string[], id: string, cmd: string[], opts: RunOptions = {}): Promise<Result> {
-  return runInPty('ctr', ['--address', SOCK, '--namespace', NS, 'run', ...RUN_FLAGS, ...flags, IMG, id, ...cmd], {
+  return runInPty('ctr', ['--address', SOCK, '--namespace', NS, 'run', '--runc-binary', E.wrapper, ...RUN_FLAGS, ...flags, IMG, id, ...cmd], {
     env,
     timeoutMs: 30000,
     ...opts,
   });
 }
 /** Detached, with stdout/stderr in a log file that the shim writes (no FIFO reader needed). */
-async function ctrRunDetached(id: string, cmd: string[], flags: string[] = []): Promise<string> {
+async function ctrRunDetached(id: string, cmd: string[], flags: string[] = [], runtime = E.wrapper): Promise<string> {
   const log = path.join(LOGS, `${id}.log`);
-  ok(await ctrRun(['--detach', '--log-uri', `file://${log}`, ...flags], id, cmd));
+  ok(await ctrRun(['--detach', '--log-uri', `file://${log}`, ...flags], id, cmd, {}, runtime));
   return log;
 }
 function readLog(log: string): string {
@@ -116,17 +120,10 @@ async function cleanupAll(): Promise<string[]> {
   return problems;
 }
 
-let mark = 0;
 let n = 0;
 const cid = (what: string) => `e2e-${what}-${++n}`;
 
-beforeEach(({ task, onTestFailed }) => {
-  mark = trace.mark();
-  onTestFailed(() => {
-    const f = saveFailureTrace(E, trace, mark, `containerd ${task.name}`);
-    if (f) console.error(`runtime calls of the failed test "${task.name}": ${f}`);
-  });
-});
+keepTraceOfFailures(E, trace, 'containerd');
 
 afterEach(async () => {
   const problems = await cleanupAll();
@@ -135,49 +132,23 @@ afterEach(async () => {
 
 beforeAll(async () => {
   fs.mkdirSync(LOGS, { recursive: true });
-  const log = fs.openSync(path.join(C, 'containerd.log'), 'a');
-  daemon = spawn('containerd', ['--config', path.join(C, 'config.toml')], {
-    cwd: C,
-    env,
-    stdio: ['ignore', log, log],
-    detached: true,
-  });
-  fs.closeSync(log);
-  const exited = new Promise<void>((r) => daemon?.once('exit', () => r()));
-  const up = await Promise.race([
-    waitFor(async () => (await ctr(['version'], { timeoutMs: 5000 })).code === 0, 20000, 200),
-    exited.then(() => false),
-  ]);
-  if (!up) throw new Error(`containerd did not come up: see ${path.join(C, 'containerd.log')}`);
+  daemon = await startContainerd(C);
   ok(await ctr(['images', 'import', path.join(E.work, 'images', 'busybox-oci.tar')], { timeoutMs: 60000 }));
 });
 
 afterAll(async () => {
   const problems: string[] = [];
-  if (daemon?.pid && daemon.exitCode === null) {
+  if (daemon?.running) {
     problems.push(...(await cleanupAll()));
     for (const args of [['images', 'rm', IMG]]) {
       const r = await ctr(args);
       if (r.code !== 0) problems.push(describeResult(r));
     }
     await ctr(['namespaces', 'rm', NS]);
-    const exited = new Promise<void>((r) => (daemon?.exitCode !== null ? r() : daemon.once('exit', () => r())));
-    daemon.kill('SIGTERM');
-    if (!(await Promise.race([exited.then(() => true), sleep(10000).then(() => false)]))) {
-      problems.push('containerd ignored SIGTERM for 10 s: killed');
-      daemon.kill('SIGKILL');
-      await exited;
-    }
   }
+  problems.push(...((await daemon?.stop()) ?? []));
   // Shims are started by our containerd; they must be gone once their tasks are deleted.
-  for (const p of processesMentioning(SOCK)) {
-    problems.push(`shim left running: ${p.pid} ${p.cmdline}`);
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  problems.push(...killLeftovers(SOCK, 'shim'));
   const mounts = mountsUnder(C);
   if (mounts.length) problems.push(`containerd left mounts: ${mounts.join(' ')}`);
   problems.push(...removeCgroupTree(`/${NS}`));
@@ -361,6 +332,22 @@ describe('ctr task', () => {
     expect(await taskStatus(id)).toBe('RUNNING');
     await waitFor(() => readLog(log).length > frozen.length, 5000);
     expect(readLog(log).length, 'no output after resume').toBeGreaterThan(frozen.length);
+  });
+
+  // tsrunc freezes the unified cgroup only, so a reader of the v1 freezer (freezer.state)
+  // sees THAWED: issue 14, item 3. Expected to fail until that lands.
+  testWhen(path.basename(E.runtime) !== 'tsrunc')('pause: containerd and a v1 reader (freezer.state) see it frozen, resume thaws both', async () => {
+    const r = await both(RUNC, E.wrapper, async (rt) => {
+      const id = cid('freezer');
+      await ctrRunDetached(id, ['sleep', '1000'], [], rt);
+      const state = () => fs.readFileSync(`/sys/fs/cgroup/freezer/${NS}/${id}/freezer.state`, 'utf8').trim();
+      ok(await ctr(['task', 'pause', id]));
+      const paused = [await taskStatus(id), state()];
+      ok(await ctr(['task', 'resume', id]));
+      return { paused, resumed: [await taskStatus(id), state()] };
+    });
+    expect(r.baseline).toEqual({ paused: ['PAUSED', 'FROZEN'], resumed: ['RUNNING', 'THAWED'] });
+    expect(r.tested).toEqual(r.baseline);
   });
 
   test('kill: a signal to the init only; --all: to every process of the container', async () => {

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { baseEnv, mountsUnder, processesMentioning, type E2E } from './lib.js';
+import { baseEnv, killLeftovers, mountsUnder, type E2E } from './lib.js';
 
 const here = __dirname;
 const repo = path.resolve(here, '..', '..');
@@ -49,15 +49,7 @@ export default function setup(project: TestProject): () => void {
     const problems: string[] = [];
     const mounts = mountsUnder(work);
     if (mounts.length) problems.push(`still mounted under ${work}:\n  ${mounts.join('\n  ')}`);
-    const procs = processesMentioning(work);
-    for (const p of procs) {
-      problems.push(`process left running: ${p.pid} ${p.cmdline}`);
-      try {
-        process.kill(p.pid, 'SIGKILL'); // started (directly or through an engine) by this run
-      } catch {
-        /* gone */
-      }
-    }
+    problems.push(...killLeftovers(work, 'process'));
     const after = runtimeList(runtime);
     if (before && after) {
       const leaked = after.filter((id) => !before.includes(id));

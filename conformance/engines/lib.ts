@@ -6,10 +6,10 @@
  * WORK/bin/<runtime basename>. Commands run with a timeout in their own process group,
  * which is killed (by its id, nothing else) when the timeout fires.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { beforeEach, inject, test } from 'vitest';
 
 export interface E2E {
   /** the work dir (absolute) */
@@ -173,6 +173,18 @@ export function processesMentioning(needle: string): { pid: number; cmdline: str
   return out;
 }
 
+/** Kills (by pid) the processes that mention needle and should be gone; returns "<what> left running: …" for each. */
+export function killLeftovers(needle: string, what: string): string[] {
+  return processesMentioning(needle).map((p) => {
+    try {
+      process.kill(p.pid, 'SIGKILL'); // started, directly or through an engine, by this run
+    } catch {
+      /* gone */
+    }
+    return `${what} left running: ${p.pid} ${p.cmdline}`;
+  });
+}
+
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** Every directory named parent (absolute cgroup path) in every hierarchy that has it. */
@@ -244,6 +256,17 @@ export class Trace {
   }
 }
 
+/** Registers the hook that leaves a failed test's runtime calls in results/ ("<engine> <test>.trace"). */
+export function keepTraceOfFailures(e: E2E, trace: Trace, engine: string): void {
+  beforeEach(({ task, onTestFailed }) => {
+    const mark = trace.mark();
+    onTestFailed(() => {
+      const f = saveFailureTrace(e, trace, mark, `${engine} ${task.name}`);
+      if (f) console.error(`runtime calls of the failed test "${task.name}": ${f}`);
+    });
+  });
+}
+
 /** Saves the trace slice of a failed test under results/ and says where. */
 export function saveFailureTrace(e: E2E, trace: Trace, mark: number, testName: string): string | undefined {
   const text = trace.since(mark);
@@ -252,4 +275,124 @@ export function saveFailureTrace(e: E2E, trace: Trace, mark: number, testName: s
   const f = path.join(e.results, `${testName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 120)}.trace`);
   fs.writeFileSync(f, text);
   return f;
+}
+
+export interface DaemonOptions {
+  /** the command and its arguments */
+  file: string;
+  args: string[];
+  /** where its stdout and stderr go (appended) */
+  log: string;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** true once it answers (e.g. `ctr version` succeeds) */
+  ready: () => Promise<boolean>;
+  startTimeoutMs?: number;
+}
+
+/**
+ * A daemon started by a test (containerd, dockerd) in its own process group, and stopped
+ * by its pid: TERM, then KILL after a timeout (said in the problems returned).
+ */
+export class Daemon {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(readonly name: string, private readonly o: DaemonOptions) {}
+
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new Error(`${this.name} is already running (pid ${this.child?.pid})`);
+    const log = fs.openSync(this.o.log, 'a');
+    const child = spawn(this.o.file, this.o.args, { cwd: this.o.cwd, env: this.o.env ?? baseEnv(), stdio: ['ignore', log, log], detached: true });
+    fs.closeSync(log);
+    this.child = child;
+    this.exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const up = await Promise.race([
+      waitFor(async () => this.running && (await this.o.ready()), this.o.startTimeoutMs ?? 20000, 200),
+      this.exited.then(() => false),
+    ]);
+    if (!up) {
+      const problems = await this.stop(5000);
+      throw new Error(`${this.name} did not come up${problems.length ? ` (${problems.join('; ')})` : ''}: see ${this.o.log}`);
+    }
+  }
+
+  /** Stops it (TERM, then KILL after timeoutMs); returns what went wrong, for the cleanup report. */
+  async stop(timeoutMs = 10000): Promise<string[]> {
+    const child = this.child;
+    if (!child || !this.running) return [];
+    child.kill('SIGTERM');
+    if (await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)])) return [];
+    child.kill('SIGKILL');
+    await this.exited;
+    return [`${this.name} ignored SIGTERM for ${timeoutMs / 1000} s: killed`];
+  }
+}
+
+/** Unmounts every mount point at or under dir, deepest first; returns the ones that stay. */
+export async function unmountUnder(dir: string): Promise<string[]> {
+  const failed: string[] = [];
+  for (const mp of mountsUnder(dir).reverse()) {
+    const r = await run('umount', [mp], { timeoutMs: 10000 });
+    if (r.code !== 0 && mountsUnder(mp).includes(mp)) failed.push(`${mp}: ${r.stderr.trim()}`);
+  }
+  return failed;
+}
+
+/**
+ * A private containerd of the work dir: DIR/config.toml (written by setup.sh: root, state
+ * and sockets under DIR), its log in DIR/containerd.log; ready once `ctr version` answers.
+ */
+export async function startContainerd(dir: string): Promise<Daemon> {
+  const sock = path.join(dir, 'containerd.sock');
+  const d = new Daemon('containerd', {
+    file: 'containerd',
+    args: ['--config', path.join(dir, 'config.toml')],
+    log: path.join(dir, 'containerd.log'),
+    cwd: dir,
+    ready: async () => (await run('ctr', ['--address', sock, 'version'], { timeoutMs: 5000 })).code === 0,
+  });
+  await d.start();
+  return d;
+}
+
+/** The baseline every scenario is compared with: Debian's runc. */
+export const RUNC = '/usr/sbin/runc';
+
+/**
+ * Runs a scenario with the baseline runtime, then with the runtime under test (each given
+ * as the engine names it), and returns both results: a test expects the baseline's to be
+ * the right one, and the tested one to equal it.
+ */
+export async function both<T>(baseline: string, tested: string, scenario: (runtime: string) => Promise<T>): Promise<{ baseline: T; tested: T }> {
+  return { baseline: await scenario(baseline), tested: await scenario(tested) };
+}
+
+/** What the runtime under test says it supports (`RUNTIME features`, runtime-spec features.md). */
+export function runtimeFeatures(runtime: string): { tmpcopyup: boolean; idmap: boolean } {
+  const r = spawnSync(runtime, ['features'], { encoding: 'utf8', env: baseEnv(), timeout: 20000 });
+  let f: { mountOptions?: string[]; linux?: { mountExtensions?: { idmap?: { enabled?: boolean } } } } = {};
+  try {
+    f = JSON.parse(r.stdout);
+  } catch {
+    /* no features command: nothing is claimed */
+  }
+  return { tmpcopyup: f.mountOptions?.includes('tmpcopyup') ?? false, idmap: f.linux?.mountExtensions?.idmap?.enabled === true };
+}
+
+/**
+ * `test` when `ready`, else `test.fails`: a scenario that waits for work elsewhere runs
+ * anyway and must fail; once the work lands (the runtime claims the feature, or the known
+ * bug is fixed) it runs as a plain test, or, still marked, fails the run until unmarked.
+ */
+export function testWhen(ready: boolean): typeof test {
+  return ready ? test : (test.fails as typeof test);
 }

@@ -1,62 +1,12 @@
 /**
- * podman 4.3 (through conmon) driving the runtime under test: `podman --runtime WRAPPER`,
- * with a private containers.conf (cgroupfs, file events, netns none, default_ulimits within
- * this machine's hard limits, the runtime's basename in runtime_supports_json) and private
- * storage under the work dir. Containers go below the cgroup parent /tsrunc-e2e-<run>.
+ * podman 4.3 (through conmon) driving the runtime under test (podman.ts: the private
+ * podman): run, exec, tty, signals, stop, pause, update, rm.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import {
-  baseEnv,
-  describeResult,
-  e2e,
-  mountsUnder,
-  ok,
-  pidAlive,
-  removeCgroupTree,
-  run,
-  runInPty,
-  saveFailureTrace,
-  Trace,
-  waitFor,
-  type Result,
-  type RunOptions,
-} from './lib.js';
+import { describe, expect, test } from 'vitest';
+import { describeResult, ok, pidAlive, run, waitFor, type Result } from './lib.js';
+import { CG_PARENT, E, IMG, inspect, logs, podman, podmanPty, podmanRun, trace, usePodmanStore, waitLogs } from './podman.js';
 
-const E = e2e();
-const P = path.join(E.work, 'podman');
-const IMG = 'localhost/busybox-e2e:latest';
-const CG_PARENT = `/tsrunc-e2e-${E.runId}`;
-const env = baseEnv({
-  CONTAINERS_CONF: path.join(P, 'containers.conf'),
-  CONTAINERS_STORAGE_CONF: path.join(P, 'storage.conf'),
-  CONTAINERS_REGISTRIES_CONF: path.join(P, 'registries.conf'),
-});
-const trace = new Trace(path.join(E.work, 'runtime-trace.log'));
-
-function podman(args: string[], opts: RunOptions = {}): Promise<Result> {
-  return run('podman', ['--runtime', E.wrapper, ...args], { env, timeoutMs: 45000, ...opts });
-}
-function podmanPty(args: string[], opts: RunOptions = {}): Promise<Result> {
-  return runInPty('podman', ['--runtime', E.wrapper, ...args], { env, timeoutMs: 45000, ...opts });
-}
-/** `podman run` in our cgroup parent. */
-function podmanRun(args: string[], opts: RunOptions = {}): Promise<Result> {
-  return podman(['run', '--cgroup-parent', CG_PARENT, ...args], opts);
-}
-async function inspect(name: string, format: string): Promise<string> {
-  return ok(await podman(['inspect', '--format', format, name])).stdout.trim();
-}
-async function logs(name: string): Promise<string> {
-  const r = await podman(['logs', name]);
-  return r.stdout + r.stderr;
-}
-async function waitLogs(name: string, text: string, timeoutMs = 10000): Promise<string> {
-  let last = '';
-  await waitFor(async () => (last = await logs(name)).includes(text), timeoutMs);
-  return last;
-}
 /** Runs the real runtime itself (not through the trace wrapper), with its default root. */
 function runtimeDirect(args: string[]): Promise<Result> {
   return run(E.runtime, args, { timeoutMs: 20000 });
@@ -68,40 +18,7 @@ const name = (what: string) => `e2e-${what}-${++n}`;
 /** A container that says it started, traps TERM (exit 42) and waits. */
 const TRAPPING = 'trap "echo got-term; exit 42" TERM; echo started; sleep 1000 & wait';
 
-let mark = 0;
-beforeEach(({ task, onTestFailed }) => {
-  mark = trace.mark();
-  onTestFailed(() => {
-    const f = saveFailureTrace(E, trace, mark, `podman ${task.name}`);
-    if (f) console.error(`runtime calls of the failed test "${task.name}": ${f}`);
-  });
-});
-
-afterEach(async () => {
-  // Every test cleans up after itself, even when it failed: all containers of this private store.
-  const r = await podman(['rm', '--all', '--force', '--time', '0']);
-  if (r.code !== 0) console.error(`cleanup: ${describeResult(r)}`);
-});
-
-beforeAll(async () => {
-  ok(await podman(['import', '--change', 'CMD=/bin/sh', path.join(E.work, 'images', 'rootfs.tar'), IMG]));
-});
-
-afterAll(async () => {
-  const problems: string[] = [];
-  for (const args of [
-    ['rm', '--all', '--force', '--time', '0'],
-    ['rmi', '--all', '--force'],
-    ['system', 'reset', '--force'],
-  ]) {
-    const r = await podman(args);
-    if (r.code !== 0) problems.push(describeResult(r));
-  }
-  const mounts = mountsUnder(P);
-  if (mounts.length) problems.push(`podman left mounts: ${mounts.join(' ')}`);
-  problems.push(...removeCgroupTree(CG_PARENT));
-  if (problems.length) throw new Error(`podman cleanup:\n${problems.join('\n')}`);
-});
+usePodmanStore();
 
 describe('podman run', () => {
   test('prints the output and removes the container (--rm)', async () => {

@@ -39,6 +39,8 @@ function readProcessFile(file: string): Process {
   } catch {
     data = undefined; // parseConfig below reports the syntax error with line and column
   }
+  // null would be read as an absent process (absent.ts), and exec needs one.
+  if (data === null) throw new TsruncError('EUSAGE', `--process ${file}: must be a JSON object (got null)`, 'give a runtime-spec Process object (config.md, "process")');
   const wrapped = data === undefined ? text : JSON.stringify({ ociVersion: SPEC_VERSION, root: { path: '/' }, process: data });
   return parseConfig(wrapped, file).process!;
 }

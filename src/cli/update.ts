@@ -56,7 +56,8 @@ function readResources(file: string): LinuxResources {
     throw new TsruncError('EUSAGE', `--resources ${file}: invalid JSON: ${(e as Error).message}`, '');
   }
   try {
-    return parseConfig(JSON.stringify({ ociVersion: SPEC_VERSION, root: { path: 'rootfs' }, linux: { resources: json } }), '--resources').linux!.resources!;
+    // null is no resources at all (Go reads it so), and leaves the limits as they are.
+    return parseConfig(JSON.stringify({ ociVersion: SPEC_VERSION, root: { path: 'rootfs' }, linux: { resources: json } }), '--resources').linux?.resources ?? {};
   } catch (e) {
     if (e instanceof TsruncError) throw new TsruncError('EUSAGE', e.message.replace('--resources: linux.resources', `--resources ${file}: `).replace(': .', ': '), 'see the runtime-spec\'s LinuxResources (config-linux.md)');
     throw e;

@@ -9,7 +9,8 @@
  * Everything here runs only once something is wrong.
  */
 import { TsruncError } from '../errors.js';
-import { integerRanges, type ValidationError, type Validator } from './generated/validators.js';
+import { dropNullOptionals } from './absent.js';
+import { integerRanges, nullShapes, type ValidationError, type Validator } from './generated/validators.js';
 
 export type ValidatorName = keyof typeof integerRanges;
 
@@ -176,8 +177,12 @@ export function firstSyntaxError(s: string): number | undefined {
   }
 }
 
-/** Run a validator; on failure throw a TsruncError naming the file, field and expectation. */
+/**
+ * Run a validator, after dropping the nulls that mean "absent" (absent.ts); on failure
+ * throw a TsruncError naming the file, field and expectation.
+ */
 export function check<T>(validator: Validator<T>, name: ValidatorName, data: unknown, file: string, code: string, hint: string): T {
+  dropNullOptionals(data, nullShapes[name]);
   if (validator(data)) return data;
   const err = validator.errors?.[0];
   throw new TsruncError(code, `${file}: ${err ? describeError(err, data, name) : 'is not valid'}`, hint);
@@ -195,7 +200,7 @@ export function describeError(err: ValidationError, data: unknown, name: Validat
       const missing = String(p.missingProperty);
       field = appendField(field, missing);
       what = 'required';
-      if (/\/else\/required$/.test(err.schemaPath) && (missing === 'major' || missing === 'minor')) what += ' (unless type is p)';
+      if (/\/then\/required$/.test(err.schemaPath) && (missing === 'major' || missing === 'minor')) what += ' (unless type is p)';
       break;
     }
     case 'type':

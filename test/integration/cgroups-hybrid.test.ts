@@ -166,6 +166,15 @@ describe.skipIf(!hybrid)('cgroups on a hybrid host', () => {
     expect(v1('memory', cg, 'memory.memsw.limit_in_bytes')).toBe('134217728');
     const saved = JSON.parse(fs.readFileSync(path.join(sb.root, id, 'state.json'), 'utf8')).cgroup.resources;
     expect(saved).toMatchObject({ memory: { limit: 67108864, swap: 134217728 }, cpu: { shares: 512, quota: 50000 }, pids: { limit: 40 } });
+    // Go writes null for nil pointers and slices: absent, nothing changes there.
+    r = sb.tsrunc(['update', '--resources', '-', id], { input: '{"memory":{"limit":50331648,"swap":null,"reservation":null},"cpu":null,"pids":null,"devices":null,"blockIO":null,"unified":null}' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(v1('memory', cg, 'memory.limit_in_bytes')).toBe('50331648');
+    expect(v1('cpu', cg, 'cpu.shares')).toBe('512');
+    expect(v1('pids', cg, 'pids.max')).toBe('40');
+    expect(sb.tsrunc(['update', '--resources', '-', id], { input: 'null' }).status).toBe(0);
+    expect(v1('memory', cg, 'memory.limit_in_bytes')).toBe('50331648');
     r = sb.tsrunc(['update', '--resources', '-', id], { input: '{"memory":{"limit":"lots"}}' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--resources -: memory.limit: must be an integer');

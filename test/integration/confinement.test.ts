@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/generated/types.js';
 import { podmanProfile } from '../seccomp/podman-profile.js';
-import { Sandbox, cgroupLeftovers, waitFor } from './harness.js';
+import { Sandbox, cgroupLeftovers, run as runCommand, waitFor } from './harness.js';
 
 const sb = new Sandbox('confinement');
 const here = path.resolve(__dirname, '..', 'seccomp');
@@ -79,6 +79,19 @@ describe('seccomp', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/tmp/d\nSeccomp:\t2\nerrno 38\n');
+  });
+
+  it('runs under containers-common\'s profile put as-is in linux.seccomp ("args": null), as runc does', () => {
+    const profile = JSON.parse(fs.readFileSync('/usr/share/containers/seccomp.json', 'utf8'));
+    expect(profile.syscalls.some((r: { args?: unknown }) => r.args === null)).toBe(true);
+    const bundle = sb.bundle(['sh', '-c', 'mkdir /tmp/d && ls -d /tmp/d && grep ^Seccomp: /proc/self/status && /run/probe sys 470'], (s) => {
+      s.mounts!.push({ destination: '/run', type: 'bind', source: tools, options: ['bind', 'ro'] });
+      s.linux!.seccomp = profile;
+    });
+    const ours = sb.tsrunc(['run', '--bundle', bundle, sb.id('asis')]);
+    const runc = runCommand('/usr/sbin/runc', ['--root', path.join(sb.tmpdir(), 'runc'), 'run', '--bundle', bundle, sb.id('asis')]);
+    expect(runc.stdout, runc.stderr).toBe('/tmp/d\nSeccomp:\t2\nerrno 38\n');
+    expect({ ...ours, stderr: ours.stderr.replace(/^.*syscalls unknown to libseccomp.*\n/m, '') }).toEqual({ ...runc, stderr: '' });
   });
 
   it('answers ENOSYS, not the default errno, for syscalls newer than the profile', () => {

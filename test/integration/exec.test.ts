@@ -47,6 +47,13 @@ describe('exec', () => {
     const r = sb.tsrunc(['exec', '--process', file, 'box']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('from-json\n/etc\n');
+    // Go's encoding/json writes null for nil slices and pointers: absent, as runc reads them.
+    fs.writeFileSync(file, JSON.stringify({ args: ['sh', '-c', 'echo $#; id -G'], env: null, cwd: '/', user: { uid: 0, gid: 0, additionalGids: null }, capabilities: null, rlimits: null, consoleSize: null }));
+    const nulls = sb.tsrunc(['exec', '--process', file, 'box']);
+    expect(nulls.stderr).toBe('');
+    expect(nulls.stdout).toBe('0\n0\n');
+    fs.writeFileSync(file, 'null');
+    expect(sb.tsrunc(['exec', '--process', file, 'box']).stderr).toContain(`--process ${file}: must be a JSON object (got null)`);
     fs.writeFileSync(file, JSON.stringify({ args: ['true'], cwd: 'relative' }));
     const bad = sb.tsrunc(['exec', '--process', file, 'box']);
     expect(bad.status).toBe(1);
