@@ -13,9 +13,10 @@ fi
 # gcc/make build the spawn library, musl-gcc the small static init; busybox-static
 # fills the example rootfs; containers-common has podman's default seccomp profile
 # (/usr/share/containers/seccomp.json), which the confinement tests run; clang, llvm
-# (llvm-strip) and libbpf-dev build the eBPF collector, libbpf1 loads it at run time.
+# (llvm-strip) and libbpf-dev build the eBPF collector, libbpf1 loads it at run time;
+# runc is what the tests compare tsrunc with, where runc has the behaviour.
 need=()
-for pkg in gcc make libc6-dev musl-tools busybox-static golang-github-containers-common clang llvm libbpf-dev libbpf1; do
+for pkg in gcc make libc6-dev musl-tools busybox-static golang-github-containers-common clang llvm libbpf-dev libbpf1 runc; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
