@@ -82,19 +82,38 @@ async function generateTypes(schemas) {
   return parts.join('\n');
 }
 
-/** The copy of a schema given to ajv: annotations stripped (they would be embedded in the code). */
+/**
+ * The pattern every string of a document must match: no NUL byte, where a C string would
+ * end (paths, args, env, hostnames, mount data, sysctl keys and values all reach C).
+ * Exported with the validators, so messages can say what it means.
+ */
+const NUL_FREE = '^[^\\u0000]*$';
+
+/** Strings that never reach C: annotations are opaque metadata, passed on only inside JSON. */
+const ANY_BYTES = new Set(['annotations', 'Annotations']);
+
+/**
+ * The copy of a schema given to ajv: annotations stripped (they would be embedded in the
+ * code); every free-form string (no enum or const) and every map key must be NUL_FREE.
+ */
 function forValidation(schema) {
-  const walk = (node, inProperties) => {
-    if (Array.isArray(node)) return node.map((n) => walk(n, false));
+  const walk = (node, inProperties, nul) => {
+    if (Array.isArray(node)) return node.map((n) => walk(n, false, nul));
     if (node === null || typeof node !== 'object') return node;
     const out = {};
     for (const [k, v] of Object.entries(node)) {
       if (!inProperties && (k === 'title' || k === 'description' || k === '$schema' || k === '$comment')) continue;
-      out[k] = walk(v, !inProperties && (k === 'properties' || k === 'definitions'));
+      out[k] = walk(v, !inProperties && (k === 'properties' || k === 'definitions'), nul && !(inProperties && ANY_BYTES.has(k)));
     }
+    if (inProperties || !nul) return out;
+    if (out.type === 'string' && out.enum === undefined && out.const === undefined) {
+      if (out.pattern === undefined) out.pattern = NUL_FREE;
+      else out.allOf = [...(out.allOf ?? []), { pattern: NUL_FREE }];
+    }
+    if (out.type === 'object' && typeof out.additionalProperties === 'object') out.propertyNames = { pattern: NUL_FREE };
     return out;
   };
-  return walk(schema, false);
+  return walk(schema, false, true);
 }
 
 function generateValidators(schemas) {
@@ -105,6 +124,11 @@ function generateValidators(schemas) {
     strict: false,
     // Messages are written by src/spec/validate.ts; refs as functions keep the code ~20% smaller.
     messages: false,
+    // minLength counts UTF-16 units (ajv's code-point count would import ajv at run time);
+    // the schemas only use minLength 1, "not empty", where the two agree. ajv calls the
+    // option deprecated; that one warning is expected.
+    unicode: false,
+    logger: { log: console.log, warn: (...a) => /option unicode/.test(String(a[0])) || console.warn(...a), error: console.error },
     inlineRefs: false,
     code: { source: true, esm: true, lines: false, optimize: true },
     schemas: schemas.map((s) => forValidation(s.schema)),
@@ -120,7 +144,8 @@ function generateValidators(schemas) {
     `${BANNER}/* eslint-disable */\n${code}\n/** [path pattern, min, max] of every integer field, per validator. */\n` +
     `export const integerRanges = ${JSON.stringify(ranges)};\n` +
     `/** Where null means absent, per validator (see nullShapes in scripts/gen-spec.mjs). */\n` +
-    `export const nullShapes = ${JSON.stringify(nulls)};\n`
+    `export const nullShapes = ${JSON.stringify(nulls)};\n` +
+    `/** The pattern of every free-form string: no NUL byte. */\nexport const NUL_FREE = ${JSON.stringify(NUL_FREE)};\n`
   );
 }
 
@@ -232,6 +257,8 @@ function validatorTypes(schemas) {
     '  schemaPath: string;',
     '  keyword: string;',
     '  params: Record<string, unknown>;',
+    '  /** The map key at fault, for a propertyNames error (instancePath is then the map). */',
+    '  propertyName?: string;',
     '  message?: string;',
     '}',
     '',
@@ -257,6 +284,8 @@ function validatorTypes(schemas) {
     '}',
     '/** Per validator, where null means absent: nodes, the root first. */',
     `export declare const nullShapes: Record<${schemas.map((s) => `'${s.validator}'`).join(' | ')}, NullShape[]>;`,
+    '/** The pattern every free-form string and map key must match: no NUL byte (C strings end there). */',
+    'export declare const NUL_FREE: string;',
   );
   return lines.join('\n') + '\n';
 }

@@ -14,7 +14,8 @@ fi
 # fills the example rootfs; containers-common has podman's default seccomp profile
 # (/usr/share/containers/seccomp.json), which the confinement tests run; clang, llvm
 # (llvm-strip) and libbpf-dev build the eBPF collector, libbpf1 loads it at run time;
-# runc, crun and containerd (ctr) write the example configs that the spec tests read.
+# runc, crun and containerd (ctr) write the example configs that the spec tests read, and
+# runc is what the tests compare tsrunc with, where runc has the behaviour.
 need=()
 for pkg in gcc make libc6-dev musl-tools busybox-static golang-github-containers-common clang llvm libbpf-dev libbpf1 runc crun containerd; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")

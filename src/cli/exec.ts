@@ -4,8 +4,7 @@ import { execInContainer } from '../container/exec.js';
 import { Store, notFound } from '../container/store.js';
 import { TsruncError } from '../errors.js';
 import type { Process } from '../plan/types.js';
-import { parseConfig } from '../spec/config.js';
-import { SPEC_VERSION } from '../spec/version.js';
+import { checkConfigPart, parseConfigPart } from '../spec/config.js';
 import { action } from './context.js';
 import { preserveFds } from './create.js';
 
@@ -32,17 +31,10 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** --process FILE (or - for stdin): a runtime-spec Process, validated like config.json's. */
 function readProcessFile(file: string): Process {
-  const text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = undefined; // parseConfig below reports the syntax error with line and column
-  }
-  // null would be read as an absent process (absent.ts), and exec needs one.
-  if (data === null) throw new TsruncError('EUSAGE', `--process ${file}: must be a JSON object (got null)`, 'give a runtime-spec Process object (config.md, "process")');
-  const wrapped = data === undefined ? text : JSON.stringify({ ociVersion: SPEC_VERSION, root: { path: '/' }, process: data });
-  return parseConfig(wrapped, file).process!;
+  const process = parseConfigPart(fs.readFileSync(file === '-' ? 0 : file, 'utf8'), file, 'process') as Process | undefined;
+  // null is read as an absent process (absent.ts), and exec needs one.
+  if (process === undefined) throw new TsruncError('EUSAGE', `--process ${file}: must be a JSON object (got null)`, 'give a runtime-spec Process object (config.md, "process")');
+  return process;
 }
 
 function uint(flag: string, v: string): number {
@@ -100,7 +92,9 @@ export function register(program: Command): void {
       } else {
         const rec = new Store(g.root).read(id);
         if (!rec) throw notFound(id);
-        proc = processFromFlags(rec.spec.process ?? { cwd: '/', args: [] }, command, flags);
+        // The flags go through the same checks as a --process document (65537 -g flags…).
+        const fromFlags = processFromFlags(rec.spec.process ?? { cwd: '/', args: [] }, command, flags);
+        proc = checkConfigPart({ value: fromFlags, wide: new Map() }, 'exec flags', 'process') as Process;
       }
       process.exitCode = await execInContainer({
         root: g.root,

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { updateContainer } from '../container/update.js';
 import { TsruncError, errnoCode } from '../errors.js';
 import type { LinuxResources } from '../spec/generated/types.js';
-import { parseConfig } from '../spec/config.js';
-import { SPEC_VERSION } from '../spec/version.js';
+import { parseConfigPart } from '../spec/config.js';
 import { action } from './context.js';
 
 interface UpdateFlags {
@@ -49,18 +48,14 @@ function readResources(file: string): LinuxResources {
   } catch (e) {
     throw new TsruncError('EUSAGE', `--resources ${file}: ${errnoCode(e) ?? String(e)}`, 'give a file with a LinuxResources JSON object, or - for stdin');
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new TsruncError('EUSAGE', `--resources ${file}: invalid JSON: ${(e as Error).message}`, '');
-  }
   try {
     // null is no resources at all (Go reads it so), and leaves the limits as they are.
-    return parseConfig(JSON.stringify({ ociVersion: SPEC_VERSION, root: { path: 'rootfs' }, linux: { resources: json } }), '--resources').linux?.resources ?? {};
+    return (parseConfigPart(text, '--resources', 'linux.resources') as LinuxResources | undefined) ?? {};
   } catch (e) {
-    if (e instanceof TsruncError) throw new TsruncError('EUSAGE', e.message.replace('--resources: linux.resources', `--resources ${file}: `).replace(': .', ': '), 'see the runtime-spec\'s LinuxResources (config-linux.md)');
-    throw e;
+    if (!(e instanceof TsruncError)) throw e;
+    // "--resources: linux.resources.memory.limit: …" → "--resources FILE: memory.limit: …"
+    const message = e.message.replace(/^--resources: (linux\.resources(\.|: )?)?/, `--resources ${file}: `);
+    throw new TsruncError('EUSAGE', message, 'see the runtime-spec\'s LinuxResources (config-linux.md)');
   }
 }
 

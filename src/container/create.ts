@@ -12,7 +12,7 @@ import { sendToListener } from '../seccomp/listener.js';
 import { stopPoint } from './debug.js';
 import { watchContainer } from '../observe/watch.js';
 import { destroy } from './destroy.js';
-import { checkNamespaces, checkPidFileDir, checkRootfs, hostFacts } from './host-checks.js';
+import { checkNamespaces, checkPidFile, checkRootfs, hostFacts } from './host-checks.js';
 import { checkId } from './ids.js';
 import { listenFds, withListenEnv } from './listen-fds.js';
 import { hookState, runHooks } from './hooks.js';
@@ -60,7 +60,7 @@ export function createContainer(opts: CreateOptions): Created {
   const spec = loadConfig(bundle);
   const rootfs = checkRootfs(spec, bundle);
   checkNamespaces(spec);
-  checkPidFileDir(opts.pidFile);
+  checkPidFile(opts.pidFile);
   if (!Number.isInteger(opts.preserveFds) || opts.preserveFds < 0 || opts.preserveFds > 1000) {
     throw new TsruncError('EUSAGE', `--preserve-fds ${opts.preserveFds}: must be a whole number from 0 to 1000`, '');
   }

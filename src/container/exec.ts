@@ -6,7 +6,7 @@ import { planExec } from '../plan/exec.js';
 import type { Process } from '../plan/types.js';
 import { checkConsoleFlags, proxyTerminal, sendToConsoleSocket } from './console.js';
 import { joinV1 } from '../cgroups/setup.js';
-import { hostFacts } from './host-checks.js';
+import { checkPidFile, hostFacts } from './host-checks.js';
 import { compileProfile } from './seccomp.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { launchInit } from './launch-init.js';
@@ -43,6 +43,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     throw new TsruncError('ESTATE', 'cannot exec in a paused container', 'resume it first, or pass --ignore-paused');
   }
   checkConsoleFlags(Boolean(opts.process.terminal), opts.consoleSocket, opts.detach);
+  checkPidFile(opts.pidFile);
   // The container's seccomp filter holds for every process in it (cached: no compile).
   const seccomp = compileProfile(rec.spec);
   const plan = planExec(rec.spec, rec.pid, opts.process, hostFacts().capLastCap, seccomp);

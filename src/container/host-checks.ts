@@ -66,11 +66,18 @@ export function hostFacts(): HostFacts {
   };
 }
 
-/** The directory of --pid-file exists (checked before side effects). */
-export function checkPidFileDir(pidFile: string | undefined): void {
+/** The directory of --pid-file exists, and the file is not a symlink (checked before side
+ * effects; the write itself replaces whatever is there, never writing through it). */
+export function checkPidFile(pidFile: string | undefined): void {
   if (!pidFile) return;
   const dir = path.dirname(path.resolve(pidFile));
   if (!fs.existsSync(dir)) {
     throw new TsruncError('EPIDFILE', `--pid-file ${pidFile}: directory ${dir} does not exist`, 'create the directory first');
+  }
+  let st: fs.Stats | undefined;
+  try { st = fs.lstatSync(pidFile); } catch { /* not there yet: the usual case */ }
+  if (st?.isSymbolicLink()) {
+    throw new TsruncError('EPIDFILE', `--pid-file ${pidFile}: is a symlink; tsrunc does not write a pid file through one`,
+      'give the path of a regular file (or of none yet), or remove the symlink');
   }
 }

@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { TsruncError } from '../errors.js';
 
-/** A signal given as a number (1-64) or a name with or without SIG, in any case. */
+/** A signal given as a number (0-64; 0 is kill(2)'s liveness probe, sending nothing) or a
+ * name with or without SIG, in any case. */
 export function parseSignal(s: string): number {
-  const bad = () => new TsruncError('ESIGNAL', `invalid signal "${s}"`, 'use a number from 1 to 64 or a name such as TERM, SIGKILL, RTMIN+2');
+  const bad = () => new TsruncError('ESIGNAL', `invalid signal "${s}"`, 'use a number from 0 to 64 or a name such as TERM, SIGKILL, RTMIN+2');
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > 64) throw bad();
+    if (n > 64) throw bad();
     return n;
   }
   const name = s.toUpperCase().replace(/^SIG/, '');

@@ -8,7 +8,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoCode } from '../errors.js';
+import { writeAtomic } from '../atomic-file.js';
+import { errnoCode, isTsruncError } from '../errors.js';
 
 export const DEFAULT_CACHE_DIR = '/run/tsrunc-cache/seccomp';
 /** Bump when the generated program changes for the same input. */
@@ -56,13 +57,10 @@ export function readCached(dir: string, key: string): CachedProgram | undefined 
 
 /** Writes atomically (temp file + rename); a cache that cannot be written is no error. */
 export function writeCached(dir: string, entry: CachedProgram): void {
-  const tmp = path.join(dir, `.${entry.key}.${process.pid}.tmp`);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
-    fs.renameSync(tmp, path.join(dir, `${entry.key}.json`));
+    writeAtomic(path.join(dir, `${entry.key}.json`), JSON.stringify(entry), 0o600);
   } catch (e) {
-    try { fs.unlinkSync(tmp); } catch { /* never written */ }
-    if (errnoCode(e) === undefined) throw e;
+    if (errnoCode(e) === undefined && !isTsruncError(e)) throw e;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { TsruncError } from '../errors.js';
 import type { LinuxSeccomp, LinuxSeccompAction, LinuxSeccompOperator } from '../spec/generated/types.js';
+import { exactUint64 } from '../spec/validate.js';
 import { RET } from './bpf.js';
 import type { ArgCmp } from '../native/libseccomp.js';
 
@@ -81,7 +82,7 @@ function conditions(args: NonNullable<NonNullable<LinuxSeccomp['syscalls']>[numb
     if (a.index > 5) {
       throw new TsruncError('EBUNDLE_SECCOMP', `${FIELD}.${field}.args[${j}].index: ${a.index} is not a syscall argument (0 to 5)`, 'number arguments from 0');
     }
-    return { arg: a.index, op: OPERATORS[a.op], datumA: BigInt(a.value), datumB: BigInt(a.valueTwo ?? 0) };
+    return { arg: a.index, op: OPERATORS[a.op], datumA: exactUint64(a.value), datumB: exactUint64(a.valueTwo ?? 0) };
   });
   const perIndex = new Map<number, number>();
   for (const c of conds) perIndex.set(c.arg, (perIndex.get(c.arg) ?? 0) + 1);

@@ -1,14 +1,17 @@
 /**
- * Reading a bundle's config.json: JSON syntax, then the runtime-spec version, then the
- * precompiled schema (spec/config.schema.json). Unknown fields are kept and ignored, as
- * the runtime-spec requires; the first problem found is reported with its JSON path.
+ * Reading a bundle's config.json: JSON syntax and depth, then the runtime-spec version,
+ * then the precompiled schema (spec/config.schema.json). Unknown fields are kept and
+ * ignored, as the runtime-spec requires; the first problem found is reported with its
+ * JSON path. `exec --process` and `update --resources` documents are read the same way,
+ * as the part of a config.json they are.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, TsruncError } from '../errors.js';
 import type { Spec } from './generated/types.js';
 import { validateConfig } from './generated/validators.js';
-import { check, parseJsonText } from './validate.js';
+import { nestJson, readJson, type JsonDocument } from './json-text.js';
+import { check } from './validate.js';
 import { SPEC_VERSION } from './version.js';
 
 export type { Spec };
@@ -18,13 +21,36 @@ const HINT = 'fix the field as the runtime-spec (config.md, config-linux.md) des
 
 /** Parse and validate the text of a config.json; `file` names it in error messages. */
 export function parseConfig(text: string, file: string): Spec {
-  const data = parseJsonText(text, file, CODE);
+  return checkConfig(readJson(text, file, CODE), file);
+}
+
+/**
+ * Parse and validate a document that is one part of a config.json: `process` (exec
+ * --process) or `linux.resources` (update --resources). Errors name the field as in
+ * config.json, e.g. `<file>: process.args[1]: …`.
+ */
+export function parseConfigPart(text: string, file: string, part: ConfigPart): unknown {
+  return checkConfigPart(readJson(text, file, CODE), file, part);
+}
+
+/** Validate a parsed part of a config.json (see parseConfigPart). */
+export function checkConfigPart(doc: JsonDocument, file: string, part: ConfigPart): unknown {
+  const keys = part.split('.');
+  for (const key of keys.slice(1).reverse()) doc = nestJson(doc, key);
+  const spec = checkConfig(nestJson(doc, keys[0]!, { ociVersion: SPEC_VERSION, root: { path: '/' } }), file);
+  return keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], spec);
+}
+
+type ConfigPart = 'process' | 'linux.resources';
+
+function checkConfig(doc: JsonDocument, file: string): Spec {
+  const data = doc.value;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     const got = data === null ? 'null' : Array.isArray(data) ? 'an array' : JSON.stringify(data);
     throw new TsruncError(CODE, `${file}: must be a JSON object (got ${got.length > 40 ? `${got.slice(0, 37)}...` : got})`, HINT);
   }
   checkVersion((data as { ociVersion?: unknown }).ociVersion, file);
-  return check(validateConfig, 'validateConfig', data, file, CODE, HINT);
+  return check(validateConfig, 'validateConfig', data, file, CODE, HINT, doc.wide);
 }
 
 /** Read, parse and validate `<bundleDir>/config.json`. */

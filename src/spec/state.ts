@@ -4,7 +4,8 @@
  */
 import type { State } from './generated/types.js';
 import { validateState } from './generated/validators.js';
-import { check, parseJsonText } from './validate.js';
+import { readJson } from './json-text.js';
+import { check } from './validate.js';
 
 export type { State };
 
@@ -12,11 +13,12 @@ const CODE = 'ESTATE';
 const HINT = 'the state must follow runtime-spec runtime.md ("State")';
 
 /** Check a parsed state object; `file` names it in error messages. */
-export function validateStateJson(data: unknown, file = 'state'): State {
-  return check(validateState, 'validateState', data, file, CODE, HINT);
+export function validateStateJson(data: unknown, file = 'state', wide?: ReadonlyMap<string, string>): State {
+  return check(validateState, 'validateState', data, file, CODE, HINT, wide);
 }
 
 /** Parse and check the JSON text of a state. */
 export function parseState(text: string, file = 'state'): State {
-  return validateStateJson(parseJsonText(text, file, CODE), file);
+  const doc = readJson(text, file, CODE);
+  return validateStateJson(doc.value, file, doc.wide);
 }

@@ -1,191 +1,78 @@
 /**
- * Turning the first error of a precompiled validator, and JSON syntax errors, into one
- * line that names the file, the field and what was expected:
+ * Turning the first error of a precompiled validator into one line that names the file,
+ * the field and what was expected:
  *
  *   config.json: process.user.uid: must be an integer from 0 to 4294967295 (got -1)
  *   config.json: linux.namespaces[2].type: must be one of pid, network, ... (got "foo")
- *   config.json: invalid JSON at line 3 column 5: expected double-quoted property name
+ *   config.json: process.args[1]: must not contain a NUL byte
  *
- * Everything here runs only once something is wrong.
+ * and checking the integers JSON.parse could not read exactly against their field's range.
  */
 import { TsruncError } from '../errors.js';
 import { dropNullOptionals } from './absent.js';
-import { integerRanges, nullShapes, type ValidationError, type Validator } from './generated/validators.js';
+import { NUL_FREE, integerRanges, nullShapes, type ValidationError, type Validator } from './generated/validators.js';
+import { pointerSegments } from './json-text.js';
 
 export type ValidatorName = keyof typeof integerRanges;
 
-/** Parse JSON text; on a syntax error throw `<file>: invalid JSON at line L column C: <what>`. */
-export function parseJsonText(text: string, file: string, code: string): unknown {
-  // A byte order mark is not JSON, but editors write one; it hides nothing.
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  try {
-    return JSON.parse(body);
-  } catch (e) {
-    const { line, column, what } = describeSyntaxError(body, e instanceof Error ? e.message : String(e));
-    throw new TsruncError(
-      code,
-      `${file}: invalid JSON at line ${line} column ${column}: ${what}`,
-      `fix the JSON syntax of ${file}`,
-    );
-  }
-}
-
-/** Where and what the syntax error is, from V8's message or, when it gives no position, a scan. */
-export function describeSyntaxError(text: string, message: string): { line: number; column: number; what: string } {
-  let what = message.replace(/\s+in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)\s*$/, '');
-  const m = /at position (\d+)/.exec(message);
-  let pos: number;
-  if (m) {
-    pos = Number(m[1]);
-  } else {
-    const found = firstSyntaxError(text);
-    pos = found ?? text.length;
-    const token = /^Unexpected token '(.+?)', .* is not valid JSON$/s.exec(message);
-    if (token) what = `unexpected character ${JSON.stringify(token[1])}`;
-  }
-  if (/^Unexpected end of JSON input/.test(message)) {
-    pos = text.length;
-    what = text.trim() === '' ? 'the file is empty' : 'unexpected end of input';
-  }
-  what = what.charAt(0).toLowerCase() + what.slice(1);
-  if (pos >= text.trimEnd().length && !what.startsWith('unexpected end') && what !== 'the file is empty') {
-    what = `unexpected end of input: ${what}`;
-  }
-  const { line, column } = lineColumn(text, pos);
-  return { line, column, what };
-}
-
-/** 1-based line and column of a character offset. */
-export function lineColumn(text: string, pos: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  const end = Math.min(pos, text.length);
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      start = i + 1;
-    }
-  }
-  return { line, column: end - start + 1 };
-}
-
-/** The offset of the first syntax error in a JSON text, or undefined if there is none. */
-export function firstSyntaxError(s: string): number | undefined {
-  let i = 0;
-  class Bad {
-    constructor(readonly at: number) {}
-  }
-  const ws = () => {
-    while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
-  };
-  const fail = (): never => {
-    throw new Bad(i);
-  };
-  const literal = (word: string) => {
-    for (const ch of word) {
-      if (s[i] !== ch) fail();
-      i++;
-    }
-  };
-  const string = () => {
-    i++; // opening quote
-    for (;;) {
-      if (i >= s.length) fail();
-      const c = s.charCodeAt(i);
-      if (c === 0x22) {
-        i++;
-        return;
-      }
-      if (c < 0x20) fail();
-      if (c === 0x5c) {
-        i++;
-        const e = s[i];
-        if (e === 'u') {
-          i++;
-          for (let k = 0; k < 4; k++, i++) if (!/[0-9a-fA-F]/.test(s[i] ?? '')) fail();
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const digits = () => {
-    const from = i;
-    while (i < s.length && s[i]! >= '0' && s[i]! <= '9') i++;
-    if (i === from) fail();
-  };
-  const number = () => {
-    if (s[i] === '-') i++;
-    if (s[i] === '0') i++;
-    else digits();
-    if (s[i] === '.') {
-      i++;
-      digits();
-    }
-    if (s[i] === 'e' || s[i] === 'E') {
-      i++;
-      if (s[i] === '+' || s[i] === '-') i++;
-      digits();
-    }
-  };
-  const value = (depth: number): void => {
-    if (depth > 512) fail();
-    ws();
-    const c = s[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (s[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        if (s[i] !== '"') fail();
-        string();
-        ws();
-        if (s[i] !== ':') fail();
-        i++;
-        value(depth + 1);
-        ws();
-        if (s[i] === ',') i++;
-        else if (s[i] === '}') return void i++;
-        else fail();
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (s[i] === ']') return void i++;
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (s[i] === ',') i++;
-        else if (s[i] === ']') return void i++;
-        else fail();
-      }
-    } else if (c === '"') string();
-    else if (c === 't') literal('true');
-    else if (c === 'f') literal('false');
-    else if (c === 'n') literal('null');
-    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
-    else fail();
-  };
-  try {
-    value(0);
-    ws();
-    if (i < s.length) fail();
-    return undefined;
-  } catch (e) {
-    if (e instanceof Bad) return e.at;
-    throw e;
-  }
-}
-
 /**
- * Run a validator, after dropping the nulls that mean "absent" (absent.ts); on failure
- * throw a TsruncError naming the file, field and expectation.
+ * Run a validator; on failure throw a TsruncError naming the file, field and expectation.
+ * `wide` holds the literal text of the numbers beyond ±2^53 (readJson), checked exactly first.
  */
-export function check<T>(validator: Validator<T>, name: ValidatorName, data: unknown, file: string, code: string, hint: string): T {
+export function check<T>(validator: Validator<T>, name: ValidatorName, data: unknown, file: string, code: string, hint: string,
+  wide: ReadonlyMap<string, string> = new Map()): T {
   dropNullOptionals(data, nullShapes[name]);
+  const inexact = checkWideIntegers(name, data, wide);
+  if (inexact) throw new TsruncError(code, `${file}: ${inexact}`, hint);
   if (validator(data)) return data;
   const err = validator.errors?.[0];
   throw new TsruncError(code, `${file}: ${err ? describeError(err, data, name) : 'is not valid'}`, hint);
+}
+
+/**
+ * A double holds integers exactly only up to 2^53: JSON.parse reads 18446744073709551616
+ * as 2^64-1 would be read, and 18446744073709551614 as something else. Each integer field
+ * gets its literal checked digit by digit against the range; a value inside it that the
+ * double would change is refused, except the range's own bounds (2^64-1, 2^63-1: what
+ * engines write for "unlimited", read as the double just above, which means the same).
+ */
+function checkWideIntegers(name: ValidatorName, data: unknown, wide: ReadonlyMap<string, string>): string | undefined {
+  for (const [pointer, literal] of wide) {
+    const segments = pointerSegments(pointer);
+    const range = integerRange(name, segments);
+    // Not an integer field (unknown fields are ignored), or a duplicate key JSON.parse dropped.
+    if (!range || valueAt(data, segments) !== Number(literal)) continue;
+    const field = fieldName(data, segments);
+    const [min, max] = range.map(BigInt) as [bigint, bigint];
+    const exact = exactInteger(literal);
+    if (exact === undefined || exact < min || exact > max) return `${field}: must be an integer from ${range[0]} to ${range[1]} (got ${literal})`;
+    const held = BigInt(Number(literal));
+    if (held !== exact && exact !== min && exact !== max) {
+      return `${field}: ${literal} is not exactly representable: JSON numbers hold integers exactly up to 2^53 (9007199254740992), and this one would become ${held}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A validated uint64 field as the integer config.json says: its maximum, 2^64-1, reaches
+ * the program as the double 2^64 (the only value above 2^53 that checkWideIntegers lets
+ * through without being exact), which BigInt would carry on as 2^64 and a u64 wrap to 0.
+ */
+export function exactUint64(v: number): bigint {
+  return v >= 2 ** 64 ? 2n ** 64n - 1n : BigInt(v);
+}
+
+/** The value of a JSON number literal as an exact integer; undefined for a fraction (or absurd exponent). */
+function exactInteger(literal: string): bigint | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal);
+  if (!m) return undefined;
+  const all = `${m[2]}${m[3] ?? ''}`;
+  const digits = all.replace(/0+$/, '') || '0';
+  const exponent = Number(m[4] ?? 0) - (m[3]?.length ?? 0) + (all.length - digits.length);
+  if (exponent < 0 || exponent + digits.length > 400) return undefined;
+  const v = BigInt(digits) * 10n ** BigInt(exponent);
+  return m[1] ? -v : v;
 }
 
 /** `<field>: <what is expected> (got <value>)`, or `must be a JSON object (got null)` at the top. */
@@ -225,28 +112,26 @@ export function describeError(err: ValidationError, data: unknown, name: Validat
       what = Number(p.limit) === 1 ? 'must not be empty' : `must have at least ${p.limit} items`;
       break;
     case 'maxItems':
-      what = `must have at most ${p.limit} items`;
+      what = `must have at most ${p.limit} items (got ${Array.isArray(value) ? value.length : show(value)})`;
+      if (LIMIT_REASONS[field]) what += `: ${LIMIT_REASONS[field]}`;
       break;
     case 'minLength':
       what = Number(p.limit) === 1 ? 'must not be empty' : `must be at least ${p.limit} characters long`;
       break;
     case 'pattern':
-      what = `must match ${p.pattern} (got ${show(value)})`;
+      if (p.pattern !== NUL_FREE) what = `must match ${p.pattern} (got ${show(value)})`;
+      else if (err.propertyName === undefined) what = 'must not contain a NUL byte';
+      else {
+        // A map key (propertyNames): the error is on the map.
+        field = appendField(field, err.propertyName);
+        what = 'the key must not contain a NUL byte';
+      }
       break;
     default:
       what = `is not valid (${err.keyword} ${JSON.stringify(p)})`;
   }
   if (field === '' && err.keyword === 'type') return `must be a JSON object (got ${show(value)})`;
   return field === '' ? what : `${field}: ${what}`;
-}
-
-/** Split a JSON pointer ("/linux/namespaces/2/type") into unescaped segments. */
-function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function valueAt(data: unknown, segments: string[]): unknown {
@@ -257,6 +142,11 @@ function valueAt(data: unknown, segments: string[]): unknown {
   }
   return v;
 }
+
+/** Why a list has its maxItems (spec/config.schema.json), by field: the limit is the kernel's. */
+const LIMIT_REASONS: Record<string, string> = {
+  'process.user.additionalGids': "NGROUPS_MAX, the kernel's limit on supplementary groups",
+};
 
 /** A readable path: process.user.uid, linux.namespaces[2].type, annotations["org.example"]. */
 function fieldName(data: unknown, segments: string[]): string {

@@ -1,6 +1,7 @@
 /**
  * Hostile input: each case fails with a clear error naming the field or file, before
- * any side effect, leaving nothing behind; or the runtime does the safe thing. Cases
+ * any side effect, leaving nothing behind; or the runtime does the safe thing. runc
+ * 1.1.5 runs the same bundle where it has the behaviour. Cases
  * already covered elsewhere are named, not repeated: malformed JSON, a missing or
  * symlinked root.path, a relative cwd, bad ids, /proc symlinks and a missing pid-file
  * directory (errors.test.ts); cwd in /proc/self/fd (constraints.test.ts, cve.test.ts);
@@ -11,11 +12,19 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeAtomic } from '../../src/atomic-file.js';
 import type { Spec } from '../../src/spec/generated/types.js';
-import { ROOTFS, Sandbox, TSRUNC, cgroupLeftovers, run as runCmd } from './harness.js';
+import { ROOTFS, Sandbox, TSRUNC, alive, cgroupLeftovers, run as runCmd, waitFor } from './harness.js';
 
 const sb = new Sandbox('hostile');
-afterAll(() => sb.cleanup());
+/** runc 1.1.5 (Debian's), with a --root of its own, for the cases where runc has the behaviour. */
+const RUNC = '/usr/sbin/runc';
+const runcRoot = sb.tmpdir();
+const runc = (args: string[], opts = {}) => runCmd(RUNC, ['--root', runcRoot, ...args], opts);
+afterAll(() => {
+  for (const id of fs.existsSync(runcRoot) ? fs.readdirSync(runcRoot) : []) runc(['delete', '--force', id]);
+  sb.cleanup();
+});
 
 /** create fails with `message`; nothing of the container is left (state, cgroup). */
 function refused(bundle: string, message: RegExp, flags: string[] = [], id = sb.id('h')): string {
@@ -86,9 +95,9 @@ describe('ids and the state store', () => {
     sb.tsrunc(['delete', '--force', 'dup']);
   });
 
-  it('refuses invalid signals (FOO, 65, -9, 0, RTMAX+1) and leaves the container alone', () => {
+  it('refuses invalid signals (FOO, 65, -9, RTMAX+1) and leaves the container alone', () => {
     expect(sb.tsrunc(['create', '--bundle', sb.bundle(['sleep', '30']), 'sig']).status).toBe(0);
-    for (const sig of ['FOO', '65', '-9', '0', 'SIGRTMAX+1']) {
+    for (const sig of ['FOO', '65', '-9', 'SIGRTMAX+1']) {
       const r = sb.tsrunc(['kill', 'sig', sig]);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`invalid signal "${sig}"`);
@@ -127,5 +136,171 @@ describe('the image', () => {
     fs.rmSync(path.join(root, 'dev'), { recursive: true, force: true });
     fs.symlinkSync('/tmp', path.join(root, 'dev'));
     refused(sb.bundle(['true'], (s) => { s.root = { path: root, readonly: false }; }), /rootfs: \/dev is a symlink in the image; tmpfs cannot be mounted there/);
+  });
+});
+
+describe('signal 0, the liveness probe', () => {
+  it('succeeds on a created and a running container, sends nothing, and says "container not running" on a stopped one, as runc', async () => {
+    const bundle = sb.bundle(['sh', '-c', 'trap "echo got a signal; exit 3" HUP INT TERM USR1 USR2; sleep 30 & wait']);
+    for (const [name, cli] of [['tsrunc', sb.tsrunc.bind(sb)], ['runc', runc]] as const) {
+      const id = sb.id(`k0${name}`);
+      expect(cli(['create', '--bundle', bundle, id]).status).toBe(0);
+      const pid = JSON.parse(cli(['state', id]).stdout).pid as number;
+      expect(cli(['kill', id, '0']), `${name}: kill 0 on a created container`).toMatchObject({ status: 0, stderr: '' });
+      expect(JSON.parse(cli(['state', id]).stdout).status).toBe('created');
+      expect(cli(['start', id]).status).toBe(0);
+      expect(cli(['kill', id, '0']), `${name}: kill 0 on a running container`).toMatchObject({ status: 0, stderr: '' });
+      expect(cli(['kill', '--all', id, '0']).status).toBe(0);
+      expect(JSON.parse(cli(['state', id]).stdout).status).toBe('running');
+      expect(cli(['kill', id, 'KILL']).status).toBe(0);
+      await waitFor(() => !alive(pid), `${name}: the container to stop`);
+      const stopped = cli(['kill', id, '0']);
+      expect(stopped.status, name).toBe(1);
+      expect(stopped.stderr, name).toContain('container not running');
+      expect(cli(['delete', id]).status).toBe(0);
+    }
+  });
+});
+
+describe('the pid file', () => {
+  it('every atomic write creates its temporary O_EXCL|O_NOFOLLOW: a symlink planted at the name is removed, never followed', () => {
+    const dir = sb.tmpdir();
+    const target = path.join(dir, 'target');
+    fs.writeFileSync(target, 'precious');
+    const file = path.join(dir, 'state.json');
+    // The name a writer with this pid uses: a stale one from a crash, or one planted.
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.symlinkSync(target, tmp);
+    writeAtomic(file, '{"new":1}');
+    expect(fs.readFileSync(target, 'utf8')).toBe('precious');
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"new":1}');
+    expect(fs.lstatSync(file).isFile()).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual(['state.json', 'target']);
+  });
+
+  it('is never written through a symlink: one at --pid-file is refused before any side effect', () => {
+    const dir = sb.tmpdir();
+    const target = path.join(dir, 'target');
+    fs.writeFileSync(target, 'precious');
+    const link = path.join(dir, 'pid');
+    fs.symlinkSync(target, link);
+    refused(sb.bundle(['sleep', '30']), new RegExp(`--pid-file ${link}: is a symlink`), ['--pid-file', link]);
+    expect(fs.readFileSync(target, 'utf8')).toBe('precious');
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+
+    // exec --pid-file: refused before the process starts.
+    const id = sb.id('pf');
+    expect(sb.tsrunc(['run', '--detach', '--bundle', sb.bundle(['sleep', '30']), id], { stdio: 'ignore' }).status).toBe(0);
+    const r = sb.tsrunc(['exec', '--detach', '--pid-file', link, id, 'sh', '-c', 'touch /tmp/ran']);
+    expect(r.stderr).toContain(`--pid-file ${link}: is a symlink`);
+    expect(r.status).toBe(1);
+    expect(fs.readFileSync(target, 'utf8')).toBe('precious');
+    expect(sb.tsrunc(['exec', id, 'test', '-e', '/tmp/ran']).status).toBe(1);
+    expect(sb.tsrunc(['delete', '--force', id]).status).toBe(0);
+  });
+});
+
+describe('hostile JSON', () => {
+  const nested = (levels: number) => {
+    const spec = JSON.stringify(JSON.parse(fs.readFileSync(path.join(sb.bundle(['true']), 'config.json'), 'utf8')));
+    return `${spec.slice(0, -1)},"x":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+  };
+
+  it.each([10_000, 100_000])('refuses %i levels of nesting, naming the depth, before any recursion (runc refuses it too)', (levels) => {
+    const bundle = rawBundle(nested(levels));
+    refused(bundle, /config.json: JSON nested more than 256 levels deep \(at line 1 column \d+\)/);
+    const r = runc(['create', '--bundle', bundle, sb.id('deep')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('exceeded max depth');
+  });
+
+  it('accepts 256 levels (unknown fields at any depth are ignored)', () => {
+    // config.json's object is level 1, "x" holds the other 255.
+    const r = sb.tsrunc(['run', '--bundle', rawBundle(nested(255)), sb.id('d256')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('refuses an rlimit above 2^64-1 naming the field, as runc does; 2^64-1 is unlimited in both', () => {
+    const rlimit = (hard: string) => {
+      const bundle = sb.bundle(['sh', '-c', 'ulimit -Hc; ulimit -Sc'], (s) => { s.process!.rlimits = [{ type: 'RLIMIT_CORE', soft: 0, hard: 424242 }]; });
+      const file = path.join(bundle, 'config.json');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('424242', hard));
+      return bundle;
+    };
+    const over = rlimit('18446744073709551616');
+    refused(over, /config.json: process.rlimits\[0\].hard: must be an integer from 0 to 18446744073709551615 \(got 18446744073709551616\)/);
+    expect(runc(['run', '--bundle', over, sb.id('rl')]).stderr).toContain('cannot unmarshal number 18446744073709551616');
+    // Not what the JSON says, rounded to a double: refused rather than changed.
+    refused(rlimit('18446744073709551614'), /process.rlimits\[0\].hard: 18446744073709551614 is not exactly representable/);
+    const max = rlimit('18446744073709551615');
+    for (const r of [sb.tsrunc(['run', '--bundle', max, sb.id('rlmax')]), runc(['run', '--bundle', max, sb.id('rlmax')])]) {
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('unlimited\n0\n');
+    }
+  });
+
+  it.each<[string, (s: Spec) => void, string?]>([
+    ['process.args[1]', (s) => { s.process!.args = ['sh', 'a\0b']; }],
+    ['process.env[2]', (s) => { s.process!.env!.push('X=a\0b'); }],
+    ['process.cwd', (s) => { s.process!.cwd = '/tmp\0x'; }],
+    ['mounts[7].destination', (s) => { s.mounts!.push({ destination: '/mnt\0x', type: 'tmpfs', source: 'tmpfs' }); }],
+    ['mounts[7].source', (s) => { s.mounts!.push({ destination: '/mnt', type: 'tmpfs', source: 'tmp\0fs' }); }],
+    ['mounts[7].type', (s) => { s.mounts!.push({ destination: '/mnt', type: 'tmp\0fs', source: 'tmpfs' }); }],
+    ['mounts[7].options[0]', (s) => { s.mounts!.push({ destination: '/mnt', type: 'tmpfs', source: 'tmpfs', options: ['size=1m\0'] }); }],
+    ['hostname', (s) => { s.hostname = 'host\0name'; }],
+    ['domainname', (s) => { s.domainname = 'dom\0ain'; }],
+    ['root.path', (s) => { s.root!.path = `${ROOTFS}\0x`; }],
+    ['linux.sysctl["net.ipv4.ip_forward"]', (s) => { s.linux!.sysctl = { 'net.ipv4.ip_forward': '1\0' }; }],
+    ['linux.sysctl["net.ipv4.ip_forward\\u0000"]', (s) => { s.linux!.sysctl = { 'net.ipv4.ip_forward\0': '1' }; }, 'the key must not contain a NUL byte'],
+    ['linux.maskedPaths[0]', (s) => { s.linux!.maskedPaths = ['/proc/kcore\0']; }],
+  ])('refuses a NUL byte in %s, naming it', (field, mutate, what = 'must not contain a NUL byte') => {
+    const err = refused(sb.bundle(['true'], mutate), new RegExp(`config.json: ${field.replace(/[[\]."\\]/g, '\\$&')}: ${what}`));
+    expect(err).not.toContain('bug in tsrunc');
+  });
+
+  it('refuses an empty mount destination; takes a relative one from the root, as runc does', () => {
+    refused(sb.bundle(['true'], (s) => { s.mounts!.push({ destination: '', type: 'tmpfs', source: 'tmpfs' }); }), /config.json: mounts\[7\].destination: must not be empty/);
+    const relative = sb.bundle(['sh', '-c', 'grep -c " /mnt " /proc/self/mountinfo'], (s) => { s.mounts!.push({ destination: 'mnt', type: 'tmpfs', source: 'tmpfs' }); });
+    expect(sb.tsrunc(['run', '--bundle', relative, sb.id('rel')]).stdout).toBe('1\n');
+    expect(runc(['run', '--bundle', relative, sb.id('rel')]).stdout).toBe('1\n');
+  });
+
+  it('refuses more additionalGids than the kernel takes (NGROUPS_MAX 65536); takes 65536', () => {
+    refused(sb.bundle(['true'], (s) => { s.process!.user!.additionalGids = Array.from({ length: 100_000 }, (_, i) => i); }),
+      /config.json: process.user.additionalGids: must have at most 65536 items \(got 100000\): NGROUPS_MAX/);
+    const r = sb.tsrunc(['run', '--bundle', sb.bundle(['sh', '-c', 'id -G | wc -w'], (s) => { s.process!.user!.additionalGids = Array.from({ length: 65536 }, (_, i) => i + 1); }), sb.id('g')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('65537');
+  });
+
+  it('checks exec --process, exec flags and update --resources like config.json: depth, NUL, ranges', () => {
+    const id = sb.id('parts');
+    expect(sb.tsrunc(['run', '--detach', '--bundle', sb.bundle(['sleep', '30']), id], { stdio: 'ignore' }).status).toBe(0);
+    const file = path.join(sb.tmpdir(), 'process.json');
+    const exec = (text: string) => {
+      fs.writeFileSync(file, text);
+      const r = sb.tsrunc(['exec', '--process', file, id]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).not.toContain('bug in tsrunc');
+      return r.stderr;
+    };
+    expect(exec(`{"args":["true"],"cwd":"/","x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`)).toContain(`${file}: JSON nested more than 256 levels deep`);
+    expect(exec('{"args":["sh","-c","touch /tmp/ran\\u0000"],"cwd":"/"}')).toContain(`${file}: process.args[2]: must not contain a NUL byte`);
+    expect(exec('{"args":["true"],"cwd":"/","rlimits":[{"type":"RLIMIT_CORE","soft":0,"hard":18446744073709551616}]}'))
+      .toContain(`${file}: process.rlimits[0].hard: must be an integer from 0 to 18446744073709551615 (got 18446744073709551616)`);
+    expect(sb.tsrunc(['exec', id, 'test', '-e', '/tmp/ran']).status).toBe(1);
+    // A process from exec's flags passes the same checks (not the init's "bad uid, gid or group count").
+    const flags = sb.tsrunc(['exec', '--user', '4294967296', id, 'true']);
+    expect(flags.stderr).toContain('exec flags: process.user.uid: must be an integer from 0 to 4294967295 (got 4294967296)');
+    expect(flags.status).toBe(1);
+    const update = (input: string) => sb.tsrunc(['update', '--resources', '-', id], { input });
+    const deep = update(`{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    expect(deep.stderr).toContain('--resources -: JSON nested more than 256 levels deep');
+    expect(deep.status).toBe(1);
+    const wide = update('{"cpu":{"shares":18446744073709551616}}');
+    expect(wide.stderr).toContain('--resources -: cpu.shares: must be an integer from 0 to 18446744073709551615 (got 18446744073709551616)');
+    expect(wide.status).toBe(1);
+    expect(sb.tsrunc(['delete', '--force', id]).status).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import { RET } from '../../src/seccomp/bpf.js';
 import { compileSeccomp } from '../../src/seccomp/compile.js';
 import { AUDIT_ARCH_X86_64, enosysStub } from '../../src/seccomp/enosys.js';
 import { checkProfile } from '../../src/seccomp/profile.js';
+import { parseConfig } from '../../src/spec/config.js';
 import type { LinuxSeccomp } from '../../src/spec/generated/types.js';
 import { fromWords, runFilter } from './bpf-run.js';
 import { podmanProfile } from './podman-profile.js';
@@ -86,6 +87,19 @@ describe('compiled programs', () => {
     expect(ans(NR.read, [0n, 0n, 6n])).toBe(RET.ALLOW);
     expect(ans(NR.mkdir, [0n, 0o755n])).toBe(errno(4));
     expect(ans(NR.mkdir, [0n, 0o700n])).toBe(RET.ALLOW);
+  });
+
+  it('compares with 2^64-1 as written in config.json (JSON.parse reads it as 2^64, which wrapped to 0)', () => {
+    const text = JSON.stringify({ ociVersion: '1.2.1', root: { path: 'rootfs' }, linux: { seccomp: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [
+      { names: ['getpgid'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: '__MAX__', op: 'SCMP_CMP_EQ' }] },
+      { names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 2, args: [{ index: 0, value: '__MAX__', valueTwo: '__MAX__', op: 'SCMP_CMP_MASKED_EQ' }] },
+    ] } } }).replaceAll('"__MAX__"', '18446744073709551615');
+    const prog = fromWords(compile(parseConfig(text, 'config.json').linux!.seccomp!).program);
+    const ans = (nr: number, arg: bigint) => runFilter(prog, { nr, arch: X86_64, args: [arg] });
+    expect(ans(NR.getpgid, 2n ** 64n - 1n)).toBe(errno(1));
+    expect(ans(NR.getpgid, 0n)).toBe(RET.ALLOW);
+    expect(ans(NR.personality, 2n ** 64n - 1n)).toBe(errno(2));
+    expect(ans(NR.personality, 0n)).toBe(RET.ALLOW);
   });
 
   it('gives ENOSYS above the highest syscall of the profile, the default errno below it', () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { TsruncError } from '../../src/errors.js';
 import { parseConfig } from '../../src/spec/config.js';
 import { validateStateJson } from '../../src/spec/state.js';
-import { fullConfig } from './full-config.js';
+import { configText, fullConfig } from './full-config.js';
 
 type Json = Record<string, unknown> | unknown[];
 type Path = (string | number)[];
@@ -40,7 +40,7 @@ function fieldName(path: Path): string {
 }
 
 function parse(config: unknown) {
-  return parseConfig(JSON.stringify(config), 'config.json');
+  return parseConfig(configText(config), 'config.json');
 }
 
 function message(f: () => unknown): string {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TsruncError } from '../../src/errors.js';
 import { loadConfig, parseConfig } from '../../src/spec/config.js';
 import { exampleSpec } from '../../src/spec/example.js';
-import { fullConfig } from './full-config.js';
+import { configText, fullConfig } from './full-config.js';
 import type {
   Hook,
   Hooks,
@@ -69,7 +69,7 @@ describe('valid configs', () => {
 
   it('accepts a config that uses every Linux field', () => {
     const full = fullConfig();
-    expect(parse(full)).toEqual(full);
+    expect(parseConfig(configText(full), 'config.json')).toEqual(full);
   });
 
   it('accepts a config without process (required only at start)', () => {

@@ -91,3 +91,11 @@ export function fullConfig() {
     },
   };
 }
+
+/**
+ * A config as JSON text, the way Go engines write it: RLIM_INFINITY as 18446744073709551615
+ * (JSON.stringify prints the double 2^64 instead, which is refused as out of range).
+ */
+export function configText(config: unknown): string {
+  return JSON.stringify(config).replaceAll('18446744073709552000', '18446744073709551615');
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { firstSyntaxError } from '../../src/spec/validate.js';
+import { firstSyntaxError } from '../../src/spec/json-text.js';
 
 const repo = path.resolve(__dirname, '..', '..');
 const gen = path.join(repo, 'src', 'spec', 'generated');
