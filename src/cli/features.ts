@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { features } from '../container/features.js';
+import { features } from '../host/features.js';
 import { action } from './context.js';
 
 export function register(program: Command): void {

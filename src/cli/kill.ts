@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { killContainer } from '../container/lifecycle.js';
-import { parseSignal } from '../container/signals.js';
+import { killContainer } from '../container/lifecycle/lifecycle.js';
+import { parseSignal } from '../container/lifecycle/signals.js';
 import { action } from './context.js';
 
 export function register(program: Command): void {

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CgroupSet } from '../cgroups/cgroup-set.js';
-import { statusOf } from '../container/status.js';
-import { Store, writeAtomic } from '../container/store.js';
+import { statusOf } from '../container/state/status.js';
+import { Store, writeAtomic } from '../container/state/store.js';
 import type { Collector } from './collector.js';
 import { type CollectorState, openForReading } from './insight.js';
 import { type Sample, keepSample, previousSample, takeSample, windowOf } from './sample.js';

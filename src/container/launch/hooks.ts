@@ -14,11 +14,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TsruncError, errnoCode } from '../errors.js';
-import { planHooks, type HookKind, type PlannedHook } from '../plan/hooks.js';
-import type { Spec } from '../spec/generated/types.js';
-import { SPEC_VERSION } from '../spec/version.js';
-import type { ContainerRecord, Status } from './record.js';
+import { TsruncError, errnoCode } from '../../errors.js';
+import { planHooks, type HookKind, type PlannedHook } from '../../plan/hooks.js';
+import type { Spec } from '../../spec/generated/types.js';
+import { SPEC_VERSION } from '../../spec/version.js';
+import type { ContainerRecord, Status } from '../state/record.js';
 
 /** The runtime-spec State passed to hooks. */
 export interface HookState {

@@ -6,17 +6,17 @@
  * appears; and {"type":"exit"} when the container's process exits, which ends the stream.
  */
 import fs from 'node:fs';
-import { type Stats, oomKills, readStats, toJson } from '../cgroups/stats.js';
-import { TsruncError } from '../errors.js';
-import { POLLERR, POLLIN, POLLPRI, helper } from '../native/helper.js';
-import { type TsruncData, openForReading, tsruncData } from '../observe/insight.js';
-import { type PsiTrigger, type TriggerStall, closeTriggers, openPsiTriggers, stallOf } from '../observe/psi-triggers.js';
-import type { Finding } from '../observe/stall-analysis.js';
-import { neighbourWindows } from '../observe/stall-report.js';
+import { type Stats, oomKills, readStats, toJson } from '../../cgroups/stats.js';
+import { TsruncError } from '../../errors.js';
+import { POLLERR, POLLIN, POLLPRI, helper } from '../../native/helper.js';
+import { type TsruncData, openForReading, tsruncData } from '../../observe/insight.js';
+import { type PsiTrigger, type TriggerStall, closeTriggers, openPsiTriggers, stallOf } from '../../observe/psi-triggers.js';
+import type { Finding } from '../../observe/stall-analysis.js';
+import { neighbourWindows } from '../../observe/stall-report.js';
 import { exitStatus, openInitPidfd } from './exit-status.js';
-import type { ContainerRecord } from './record.js';
-import { statusOf } from './status.js';
-import { Store, notFound } from './store.js';
+import type { ContainerRecord } from '../state/record.js';
+import { statusOf } from '../state/status.js';
+import { Store, notFound } from '../state/store.js';
 
 export interface Event {
   type: 'stats' | 'oom' | 'stall' | 'exit';

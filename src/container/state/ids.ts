@@ -1,4 +1,4 @@
-import { TsruncError } from '../errors.js';
+import { TsruncError } from '../../errors.js';
 
 /** Container ids become directory names: the same rule as runc, plus a length limit. */
 export function checkId(id: string): string {

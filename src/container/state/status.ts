@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isFrozen } from '../cgroups/freeze.js';
-import { SPEC_VERSION } from '../spec/version.js';
+import { isFrozen } from '../../cgroups/freeze.js';
+import { SPEC_VERSION } from '../../spec/version.js';
 import { isAlive, rssKiB } from './procfs.js';
 import type { ContainerRecord, OciState, Status } from './record.js';
 import { FIFO } from './store.js';

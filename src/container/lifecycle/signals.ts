@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { TsruncError } from '../errors.js';
+import { TsruncError } from '../../errors.js';
 
 /** A signal given as a number (1-64) or a name with or without SIG, in any case. */
 export function parseSignal(s: string): number {

@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import util from 'node:util';
-import { TsruncError, errnoCode } from '../errors.js';
-import { errnoName } from '../native/helper.js';
-import { MSG, STEP_INIT_START, STEP_READ_PLAN, decodeError, encodePlan, frame, opName, type InitError } from '../native/wire.js';
-import type { Step } from '../plan/types.js';
+import { TsruncError, errnoCode } from '../../errors.js';
+import { errnoName } from '../../native/helper.js';
+import { MSG, STEP_INIT_START, STEP_READ_PLAN, decodeError, encodePlan, frame, opName, type InitError } from '../../native/wire.js';
+import type { Step } from '../../plan/types.js';
 
 export type InitMessage =
   | { type: 'sync'; tag: number }

@@ -6,8 +6,8 @@
  * it is not knowable and the status is null.
  */
 import fs from 'node:fs';
-import { helper } from '../native/helper.js';
-import { isAlive } from './procfs.js';
+import { helper } from '../../native/helper.js';
+import { isAlive } from '../state/procfs.js';
 
 /** How long to wait for the parent to reap the exited init before giving up on its status. */
 const REAP_WAIT_MS = 1000;

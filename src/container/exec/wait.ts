@@ -1,4 +1,4 @@
-import { helper } from '../native/helper.js';
+import { helper } from '../../native/helper.js';
 
 /** Signals a foreground `run` or `exec` passes on to the container process, as runc does. */
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];

@@ -1,7 +1,7 @@
 /** `pause` and `resume`: freezing the container's cgroup (status "paused" is read back from the kernel). */
-import { setFrozen } from '../cgroups/freeze.js';
-import { TsruncError } from '../errors.js';
-import { withLockedContainer } from './locked.js';
+import { setFrozen } from '../../cgroups/freeze.js';
+import { TsruncError } from '../../errors.js';
+import { withLockedContainer } from '../state/locked.js';
 
 function freeze(root: string, id: string, frozen: boolean): void {
   withLockedContainer(root, id, (rec, status) => {

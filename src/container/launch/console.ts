@@ -1,8 +1,8 @@
 /** The container's terminal on the runtime's side: hand the pty master to an engine, or proxy it. */
 import fs from 'node:fs';
 import tty from 'node:tty';
-import { TsruncError, errnoCode } from '../errors.js';
-import { helper } from '../native/helper.js';
+import { TsruncError, errnoCode } from '../../errors.js';
+import { helper } from '../../native/helper.js';
 
 /**
  * The terminal flags must agree with the process (runc's rules): a detached terminal

@@ -4,11 +4,11 @@
  * whole (so memory and swap, quota and period stay consistent); the result is saved in
  * the state record, where the next update starts from.
  */
-import { memoryUsage } from '../cgroups/stats.js';
-import { updateCgroups } from '../cgroups/container.js';
-import { TsruncError } from '../errors.js';
-import type { LinuxResources } from '../spec/generated/types.js';
-import { withLockedContainer } from './locked.js';
+import { memoryUsage } from '../../cgroups/stats.js';
+import { updateCgroups } from '../../cgroups/container.js';
+import { TsruncError } from '../../errors.js';
+import type { LinuxResources } from '../../spec/generated/types.js';
+import { withLockedContainer } from '../state/locked.js';
 
 type Obj = Record<string, unknown>;
 

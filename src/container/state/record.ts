@@ -1,5 +1,5 @@
-import type { CgroupSet } from '../cgroups/cgroup-set.js';
-import type { Spec } from '../spec/generated/types.js';
+import type { CgroupSet } from '../../cgroups/cgroup-set.js';
+import type { Spec } from '../../spec/generated/types.js';
 
 /**
  * What tsrunc keeps about a container in `<root>/<id>/state.json`. Written first as an

@@ -1,9 +1,9 @@
-import { destroyCgroups } from '../cgroups/teardown.js';
-import { unwatchContainer } from '../observe/watch.js';
-import { isAlive } from './procfs.js';
-import type { ContainerRecord } from './record.js';
-import type { Store } from './store.js';
-import { sleep } from '../sleep.js';
+import { destroyCgroups } from '../../cgroups/teardown.js';
+import { unwatchContainer } from '../../observe/watch.js';
+import { isAlive } from '../state/procfs.js';
+import type { ContainerRecord } from '../state/record.js';
+import type { Store } from '../state/store.js';
+import { sleep } from '../../sleep.js';
 
 /**
  * Releases everything a container holds, in the reverse order it was taken: its

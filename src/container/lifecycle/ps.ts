@@ -1,8 +1,8 @@
 /** `ps`: the host pids of every process in the container's cgroups. */
-import { containerPids } from '../cgroups/signal.js';
-import { TsruncError } from '../errors.js';
-import { statusOf } from './status.js';
-import { Store, notFound } from './store.js';
+import { containerPids } from '../../cgroups/signal.js';
+import { TsruncError } from '../../errors.js';
+import { statusOf } from '../state/status.js';
+import { Store, notFound } from '../state/store.js';
 
 export function containerProcesses(root: string, id: string): number[] {
   const store = new Store(root);

@@ -1,8 +1,8 @@
-import { helper } from '../native/helper.js';
-import { proxyTerminal } from './console.js';
+import { helper } from '../../native/helper.js';
+import { proxyTerminal } from '../launch/console.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer, startContainer } from './lifecycle.js';
-import { forwardSignals, waitForwarding } from './wait.js';
+import { forwardSignals, waitForwarding } from '../exec/wait.js';
 
 /**
  * `run`: create, start, and (unless detached) wait for the container process, passing

@@ -1,15 +1,15 @@
 /** start, kill, delete and state: the lifecycle of an existing container. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { signalAll } from '../cgroups/signal.js';
-import { TsruncError, errnoCode } from '../errors.js';
+import { signalAll } from '../../cgroups/signal.js';
+import { TsruncError, errnoCode } from '../../errors.js';
 import { destroy } from './destroy.js';
-import { runHooks } from './hooks.js';
-import { isAlive } from './procfs.js';
-import type { ContainerRecord, OciState, Status } from './record.js';
-import { ociState, runtimeFacts, statusOf } from './status.js';
-import { FIFO, Store, notFound } from './store.js';
-import { sleep } from '../sleep.js';
+import { runHooks } from '../launch/hooks.js';
+import { isAlive } from '../state/procfs.js';
+import type { ContainerRecord, OciState, Status } from '../state/record.js';
+import { ociState, runtimeFacts, statusOf } from '../state/status.js';
+import { FIFO, Store, notFound } from '../state/store.js';
+import { sleep } from '../../sleep.js';
 
 function load(store: Store, id: string): { rec: ContainerRecord; status: Status } {
   const rec = store.read(id);

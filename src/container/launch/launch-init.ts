@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsruncError, errnoCode } from '../errors.js';
-import { helper } from '../native/helper.js';
-import { nativeDir } from '../native/paths.js';
-import { SYNC } from '../native/wire.js';
-import type { IdMapping, LaunchPlan } from '../plan/types.js';
+import { TsruncError, errnoCode } from '../../errors.js';
+import { helper } from '../../native/helper.js';
+import { nativeDir } from '../../native/paths.js';
+import { SYNC } from '../../native/wire.js';
+import type { IdMapping, LaunchPlan } from '../../plan/types.js';
 import { InitChannel, initFailure } from './channel.js';
 
 export interface LaunchHooks {

@@ -10,7 +10,7 @@ import { mountOptionNames } from '../plan/mount-options.js';
 import { seccompFeatures } from '../seccomp/features.js';
 import type { Features } from '../spec/features.js';
 import { SPEC_VERSION, SPEC_VERSION_MIN } from '../spec/version.js';
-import { confinementFacts } from './confinement-facts.js';
+import { confinementFacts } from './confinement.js';
 
 export function features(): Features {
   const capLast = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());

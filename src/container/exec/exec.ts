@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsruncError } from '../errors.js';
-import { helper } from '../native/helper.js';
-import { planExec } from '../plan/exec.js';
-import type { Process } from '../plan/types.js';
-import { checkConsoleFlags, proxyTerminal, sendToConsoleSocket } from './console.js';
-import { joinV1 } from '../cgroups/setup.js';
-import { hostFacts } from './host-checks.js';
-import { compileProfile } from './seccomp.js';
-import { sendToListener } from '../seccomp/listener.js';
-import { launchInit } from './launch-init.js';
-import { statusOf } from './status.js';
-import { Store, notFound, writeAtomic } from './store.js';
+import { TsruncError } from '../../errors.js';
+import { helper } from '../../native/helper.js';
+import { planExec } from '../../plan/exec.js';
+import type { Process } from '../../plan/types.js';
+import { checkConsoleFlags, proxyTerminal, sendToConsoleSocket } from '../launch/console.js';
+import { joinV1 } from '../../cgroups/setup.js';
+import { hostFacts } from '../../host/checks.js';
+import { compileProfile } from '../launch/seccomp.js';
+import { sendToListener } from '../../seccomp/listener.js';
+import { launchInit } from '../launch/launch-init.js';
+import { statusOf } from '../state/status.js';
+import { Store, notFound, writeAtomic } from '../state/store.js';
 import { waitForwarding } from './wait.js';
 
 export interface ExecOptions {

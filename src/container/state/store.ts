@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsruncError, errnoCode } from '../errors.js';
-import { LOCK_EX, helper } from '../native/helper.js';
+import { TsruncError, errnoCode } from '../../errors.js';
+import { LOCK_EX, helper } from '../../native/helper.js';
 import { checkId } from './ids.js';
 import type { ContainerRecord } from './record.js';
 
