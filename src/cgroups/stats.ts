@@ -209,8 +209,3 @@ export function memoryUsage(set: CgroupSet): bigint {
   const { dir, v1 } = dirOf(set, 'memory');
   return num(dir, v1 ? 'memory.usage_in_bytes' : 'memory.current') ?? 0n;
 }
-
-/** JSON with BigInts written as numbers (Go's uint64 fields read them back exactly). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000big:${v}` : v)).replace(/"\\u0000big:(\d+)"/g, '$1');
-}

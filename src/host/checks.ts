@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsruncError } from '../errors.js';
-import type { HostFacts, Spec } from '../plan/types.js';
+import type { Spec } from '../plan/types.js';
 
 /** The root filesystem: it exists, is a directory, and is not a symlink; the kernel
  * interfaces it gets mounted over are not symlinks either (CVE-2023-27561 class). */
@@ -50,20 +50,6 @@ export function checkNamespaces(spec: Spec): void {
         'give the namespace file of a running process, e.g. /proc/PID/ns/' + kind);
     }
   }
-}
-
-/** The host facts the plan needs. */
-export function hostFacts(): HostFacts {
-  return {
-    sourceKind(p) {
-      try {
-        return fs.statSync(p).isDirectory() ? 'dir' : 'file';
-      } catch {
-        return 'missing';
-      }
-    },
-    capLastCap: Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
-  };
 }
 
 /** The directory of --pid-file exists (checked before side effects). */

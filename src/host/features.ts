@@ -1,21 +1,25 @@
 /**
- * `tsrunc features` (runtime-spec features.md): what this build does on this host,
- * and nothing it does not do yet.
+ * The feature document (`tsrunc features`, runtime-spec features.md): what this build
+ * does on this host, and nothing it does not do yet. One model, assembled from what each
+ * part probes (seccomp from libseccomp and the kernel; capabilities and LSMs from the
+ * host facts), and checked against spec/features.schema.json by the tests.
  */
-import fs from 'node:fs';
 import { helper } from '../native/helper.js';
 import { loadLibseccomp } from '../native/libseccomp.js';
 import { CAPABILITIES } from '../plan/flags.js';
 import { mountOptionNames } from '../plan/mount-options.js';
-import { seccompFeatures } from '../seccomp/features.js';
-import type { Features } from '../spec/features.js';
+import { seccompFeatures } from '../seccomp/probe.js';
+import type { Features } from '../spec/generated/types.js';
+import { validateFeatures } from '../spec/generated/validators.js';
+import { check } from '../spec/validate.js';
 import { SPEC_VERSION, SPEC_VERSION_MIN } from '../spec/version.js';
-import { confinementFacts } from './confinement.js';
+import type { HostFacts } from './facts.js';
 
-export function features(): Features {
-  const capLast = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+export type { Features };
+
+export function features(facts: HostFacts): Features {
   const { seccomp, libseccompVersion } = seccompFeatures({ libseccomp: loadLibseccomp, flagSupported: (b) => helper().seccompFlagSupported(b) });
-  const lsm = confinementFacts().lsm!;
+  const lsm = facts.lsm ?? { apparmor: false, selinux: false };
   return {
     ociVersionMin: SPEC_VERSION_MIN,
     ociVersionMax: SPEC_VERSION,
@@ -23,7 +27,7 @@ export function features(): Features {
     mountOptions: mountOptionNames(),
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
-      capabilities: CAPABILITIES.slice(0, capLast + 1),
+      capabilities: CAPABILITIES.slice(0, facts.capLastCap + 1),
       // v1 only together with the container's own unified cgroup (hybrid hosts) or alone.
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp,
@@ -41,4 +45,9 @@ export function features(): Features {
     },
     potentiallyUnsafeConfigAnnotations: [],
   };
+}
+
+/** Checks a feature document against the schema; throws EFEATURES naming the first field at fault. */
+export function validateFeaturesJson(data: unknown, file = 'features'): Features {
+  return check(validateFeatures, 'validateFeatures', data, file, 'EFEATURES', 'the features document must follow runtime-spec features.md');
 }

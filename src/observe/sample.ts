@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { CgroupSet } from '../cgroups/cgroup-set.js';
 import { type PsiStats, readPsi } from '../cgroups/psi.js';
 import { oomKills, readStats } from '../cgroups/stats.js';
-import { writeAtomic } from '../container/state/store.js';
+import { writeAtomic } from '../fsutil.js';
 import { cgroupId } from './cgroup-id.js';
 import type { Collector } from './collector.js';
 import { COUNTER_NAMES, type ProcCounters } from './counters.js';

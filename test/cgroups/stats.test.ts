@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePsi } from '../../src/cgroups/psi.js';
-import { keyValues, parseBlkio, parseIoStat, toJson } from '../../src/cgroups/stats.js';
+import { keyValues, parseBlkio, parseIoStat } from '../../src/cgroups/stats.js';
+import { toJson } from '../../src/json.js';
 import { mergeResources, updateWrites } from '../../src/container/lifecycle/update.js';
 import { filterPsTable } from '../../src/container/lifecycle/ps.js';
 import { parseDuration } from '../../src/cli/events.js';

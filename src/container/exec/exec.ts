@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsruncError } from '../../errors.js';
 import { helper } from '../../native/helper.js';
 import { planExec } from '../../plan/exec.js';
 import type { Process } from '../../plan/types.js';
 import { checkConsoleFlags, proxyTerminal, sendToConsoleSocket } from '../launch/console.js';
 import { joinV1 } from '../../cgroups/setup.js';
-import { hostFacts } from '../../host/checks.js';
+import { readHostFacts } from '../../host/facts.js';
 import { compileProfile } from '../launch/seccomp.js';
 import { sendToListener } from '../../seccomp/listener.js';
 import { launchInit } from '../launch/launch-init.js';
-import { statusOf } from '../state/status.js';
-import { Store, notFound, writeAtomic } from '../state/store.js';
+import { LIVE, loadContainer, requireStatus } from '../state/access.js';
+import { writeAtomic } from '../../fsutil.js';
+import { Store } from '../state/store.js';
 import { waitForwarding } from './wait.js';
 
 export interface ExecOptions {
@@ -32,20 +32,14 @@ export interface ExecOptions {
  * otherwise tsrunc waits for it, passing signals on, and exits with its status.
  */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
-  const store = new Store(opts.root);
-  const rec = store.read(opts.id);
-  if (!rec) throw notFound(opts.id);
-  const status = statusOf(rec, store.dir(opts.id));
-  if (status === 'stopped' || status === 'creating' || rec.pid === undefined) {
-    throw new TsruncError('ESTATE', `cannot exec in a ${status} container`, 'start the container first');
-  }
-  if (status === 'paused' && !opts.ignorePaused) {
-    throw new TsruncError('ESTATE', 'cannot exec in a paused container', 'resume it first, or pass --ignore-paused');
-  }
+  const c = loadContainer(new Store(opts.root), opts.id);
+  requireStatus(c, opts.ignorePaused ? LIVE : ['created', 'running'], 'exec');
+  const { rec } = c;
+  const pid = rec.pid!;
   checkConsoleFlags(Boolean(opts.process.terminal), opts.consoleSocket, opts.detach);
   // The container's seccomp filter holds for every process in it (cached: no compile).
   const seccomp = compileProfile(rec.spec);
-  const plan = planExec(rec.spec, rec.pid, opts.process, hostFacts().capLastCap, seccomp);
+  const plan = planExec(rec.spec, pid, opts.process, readHostFacts().capLastCap, seccomp);
   plan.warnings.forEach(opts.warn);
   // Not detached: the process is forked off the init; as a subreaper we get it back.
   if (!opts.detach) helper().setSubreaper(true);

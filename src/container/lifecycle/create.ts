@@ -7,19 +7,20 @@ import { planLaunch } from '../../plan/launch.js';
 import { loadConfig } from '../../spec/config.js';
 import { checkConsoleFlags, sendToConsoleSocket } from '../launch/console.js';
 import { compileProfile } from '../launch/seccomp.js';
-import { confinementFacts } from '../../host/confinement.js';
 import { sendToListener } from '../../seccomp/listener.js';
 import { stopPoint } from './debug.js';
 import { watchContainer } from '../../observe/watch.js';
 import { destroy } from './destroy.js';
-import { checkNamespaces, checkPidFileDir, checkRootfs, hostFacts } from '../../host/checks.js';
+import { checkNamespaces, checkPidFileDir, checkRootfs } from '../../host/checks.js';
+import { readHostFacts } from '../../host/facts.js';
 import { checkId } from '../state/ids.js';
 import { listenFds, withListenEnv } from '../launch/listen-fds.js';
 import { hookState, runHooks } from '../launch/hooks.js';
 import { launchInit } from '../launch/launch-init.js';
 import { startTime } from '../state/procfs.js';
 import type { ContainerRecord } from '../state/record.js';
-import { Store, writeAtomic } from '../state/store.js';
+import { writeAtomic } from '../../fsutil.js';
+import { Store } from '../state/store.js';
 import { rfc3339Nano } from '../state/time.js';
 
 export interface CreateOptions {
@@ -70,10 +71,11 @@ export function createContainer(opts: CreateOptions): Created {
   checkConsoleFlags(Boolean(spec.process?.terminal), opts.consoleSocket, !opts.foreground);
   const seccomp = compileProfile(spec);
   seccomp?.warnings.forEach(opts.warn);
+  const facts = readHostFacts();
   const plan = planLaunch(spec, {
     bundleDir: bundle, fifoPath: store.fifoPath(id), noPivot: opts.noPivot,
     containerId: id, newKeyring: opts.newKeyring !== false, ...(seccomp ? { seccomp } : {}),
-  }, { ...hostFacts(), ...confinementFacts() });
+  }, facts);
   plan.warnings.forEach(opts.warn);
   const cgroups = planContainerCgroups(spec, id);
   cgroups?.warnings.forEach(opts.warn);

@@ -6,17 +6,20 @@
  * appears; and {"type":"exit"} when the container's process exits, which ends the stream.
  */
 import fs from 'node:fs';
-import { type Stats, oomKills, readStats, toJson } from '../../cgroups/stats.js';
+import { type Stats, oomKills, readStats } from '../../cgroups/stats.js';
+import { toJson } from '../../json.js';
 import { TsruncError } from '../../errors.js';
 import { POLLERR, POLLIN, POLLPRI, helper } from '../../native/helper.js';
 import { type TsruncData, openForReading, tsruncData } from '../../observe/insight.js';
 import { type PsiTrigger, type TriggerStall, closeTriggers, openPsiTriggers, stallOf } from '../../observe/psi-triggers.js';
 import type { Finding } from '../../observe/stall-analysis.js';
 import { neighbourWindows } from '../../observe/stall-report.js';
+import { liveTargets } from './stalls.js';
 import { exitStatus, openInitPidfd } from './exit-status.js';
 import type { ContainerRecord } from '../state/record.js';
 import { statusOf } from '../state/status.js';
-import { Store, notFound } from '../state/store.js';
+import { Store } from '../state/store.js';
+import { LIVE, loadContainer, requireStatus } from '../state/access.js';
 
 export interface Event {
   type: 'stats' | 'oom' | 'stall' | 'exit';
@@ -34,7 +37,7 @@ export interface ExitData {
 function statsData(store: Store, id: string, rec: ContainerRecord): Stats & { tsrunc: TsruncData } {
   const reading = openForReading();
   try {
-    const neighbours = () => neighbourWindows(store, id, reading.collector);
+    const neighbours = () => neighbourWindows(store.dir(id), liveTargets(store).filter((t) => t.id !== id), reading.collector);
     return { ...readStats(rec.cgroup!), tsrunc: tsruncData(rec.cgroup!, store.dir(id), reading, neighbours) };
   } finally {
     reading.collector?.close();
@@ -42,10 +45,9 @@ function statsData(store: Store, id: string, rec: ContainerRecord): Stats & { ts
 }
 
 function live(store: Store, id: string): ContainerRecord {
-  const rec = store.read(id);
-  if (!rec) throw notFound(id);
-  const status = statusOf(rec, store.dir(id));
-  if (status === 'stopped' || status === 'creating') throw new TsruncError('ESTATE', 'container not running', `container "${id}" is ${status}`);
+  const c = loadContainer(store, id);
+  requireStatus(c, LIVE, 'events');
+  const { rec } = c;
   if (!rec.cgroup) throw new TsruncError('ECGROUP', `container "${id}" has no cgroup`, 'this host has no cgroup hierarchy');
   return rec;
 }

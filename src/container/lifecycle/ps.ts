@@ -1,15 +1,13 @@
 /** `ps`: the host pids of every process in the container's cgroups. */
 import { containerPids } from '../../cgroups/signal.js';
 import { TsruncError } from '../../errors.js';
-import { statusOf } from '../state/status.js';
-import { Store, notFound } from '../state/store.js';
+import { LIVE, loadContainer, requireStatus } from '../state/access.js';
+import { Store } from '../state/store.js';
 
 export function containerProcesses(root: string, id: string): number[] {
-  const store = new Store(root);
-  const rec = store.read(id);
-  if (!rec) throw notFound(id);
-  const status = statusOf(rec, store.dir(id));
-  if (status === 'stopped' || status === 'creating') throw new TsruncError('ESTATE', 'container not running', `container "${id}" is ${status}`);
+  const c = loadContainer(new Store(root), id);
+  requireStatus(c, LIVE, 'ps');
+  const { rec } = c;
   if (!rec.cgroup) return rec.pid !== undefined ? [rec.pid] : [];
   return containerPids(rec.cgroup);
 }

@@ -1,7 +1,8 @@
 import { helper } from '../../native/helper.js';
 import { proxyTerminal } from '../launch/console.js';
 import { createContainer, type CreateOptions } from './create.js';
-import { deleteContainer, startContainer } from './lifecycle.js';
+import { deleteContainer } from './delete.js';
+import { startContainer } from './start.js';
 import { forwardSignals, waitForwarding } from '../exec/wait.js';
 
 /**

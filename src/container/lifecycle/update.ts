@@ -8,7 +8,7 @@ import { memoryUsage } from '../../cgroups/stats.js';
 import { updateCgroups } from '../../cgroups/container.js';
 import { TsruncError } from '../../errors.js';
 import type { LinuxResources } from '../../spec/generated/types.js';
-import { withLockedContainer } from '../state/locked.js';
+import { LIVE, requireStatus, withLockedContainer } from '../state/access.js';
 
 type Obj = Record<string, unknown>;
 
@@ -42,8 +42,9 @@ export function updateWrites(current: LinuxResources, patch: LinuxResources): { 
 }
 
 export function updateContainer(root: string, id: string, patch: LinuxResources, warn: (m: string) => void): void {
-  withLockedContainer(root, id, (rec, status, store) => {
-    if (status === 'stopped' || status === 'creating') throw new TsruncError('ESTATE', 'container not running', `container "${id}" is ${status}`);
+  withLockedContainer(root, id, (c, store) => {
+    requireStatus(c, LIVE, 'update');
+    const { rec } = c;
     if (!rec.cgroup) throw new TsruncError('ECGROUP', `container "${id}" has no cgroup`, 'this host has no cgroup hierarchy');
     const current = rec.cgroup.resources ?? rec.spec.linux?.resources ?? {};
     const { merged, apply } = updateWrites(current, patch);
