@@ -2,8 +2,9 @@
  * The feature document (`tsrunc features`, runtime-spec features.md): what this build
  * does on this host, and nothing it does not do yet. One model, assembled from what each
  * part probes (seccomp from libseccomp and the kernel; capabilities and LSMs from the
- * host facts), and checked against spec/features.schema.json by the tests.
+ * host facts; cgroups from the drivers), and checked against spec/features.schema.json by the tests.
  */
+import { cgroupFeatures } from '../cgroups/driver.js';
 import { helper } from '../native/helper.js';
 import { loadLibseccomp } from '../native/libseccomp.js';
 import { CAPABILITIES } from '../plan/flags.js';
@@ -28,8 +29,7 @@ export function features(facts: HostFacts): Features {
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: CAPABILITIES.slice(0, facts.capLastCap + 1),
-      // v1 only together with the container's own unified cgroup (hybrid hosts) or alone.
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      cgroup: cgroupFeatures(),
       seccomp,
       apparmor: { enabled: lsm.apparmor },
       selinux: { enabled: lsm.selinux },

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupSet } from '../cgroups/cgroup-set.js';
+import type { ContainerCgroup } from '../cgroups/driver.js';
 import { writeAtomic } from '../fsutil.js';
 import type { Collector } from './collector.js';
 import { type CollectorState, openForReading } from './insight.js';
@@ -27,11 +27,12 @@ export interface StallReport {
 }
 
 /** A live container to observe: `dir` is its state directory, where its samples are kept. */
-export interface Target { id: string; status: string; dir: string; set: CgroupSet }
+export interface Target { id: string; status: string; dir: string; cgroup: ContainerCgroup }
 
-export function observeStalls(list: Target[], thresholds: Thresholds): StallReport {
+export function observeStalls(targets: Target[], thresholds: Thresholds): StallReport {
   const reading = openForReading();
   try {
+    const list = targets.filter(hasCgroup);
     const now = Date.now();
     const prev = new Map<string, Sample | undefined>(list.map((t) => [t.id, previousSample(t.dir, SAMPLE)]));
     const fresh = (s: Sample | undefined) => s !== undefined && now - s.atMs <= MAX_WINDOW_MS;
@@ -66,7 +67,7 @@ export function neighbourWindows(dir: string, others: Target[], collector: Colle
   } catch { /* first call */ }
   const kept: Record<string, Sample> = {};
   const out: Observed[] = [];
-  for (const t of others) {
+  for (const t of others.filter(hasCgroup)) {
     const s = sample(t, collector);
     kept[t.id] = s;
     const window = windowOf(prev[t.id], s);
@@ -79,5 +80,10 @@ export function neighbourWindows(dir: string, others: Target[], collector: Colle
 }
 
 function sample(t: Target, c: Collector | undefined): Sample {
-  return takeSample(t.set, c);
+  return takeSample(t.cgroup, c);
+}
+
+/** A container of the none driver has no cgroup: nothing to sample, so it is left out of the report. */
+function hasCgroup(t: Target): boolean {
+  return t.cgroup.record.driver !== 'none';
 }

@@ -81,6 +81,12 @@ describe('the layers of src/', () => {
     expect(violation('newdir/x.ts', 'errors.ts')).toMatch(/outside the layers/);
   });
 
+  it('let the lifecycle reach cgroups through the driver seam only', () => {
+    const direct = files.filter((f) => f.startsWith('container/'))
+      .flatMap((f) => importsOf(path.join(SRC, f)).filter((t) => t.startsWith('cgroups/') && t !== 'cgroups/driver.ts').map((t) => `${f} -> ${t}`));
+    expect(direct).toEqual([]);
+  });
+
   it('keep files focused: none over 400 lines (generated code aside)', () => {
     const long = files.filter((f) => !f.startsWith('spec/generated/'))
       .map((f) => [f, fs.readFileSync(path.join(SRC, f), 'utf8').split('\n').length] as const)

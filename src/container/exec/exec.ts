@@ -4,7 +4,7 @@ import { helper } from '../../native/helper.js';
 import { planExec } from '../../plan/exec.js';
 import type { Process } from '../../plan/types.js';
 import { checkConsoleFlags, proxyTerminal, sendToConsoleSocket } from '../launch/console.js';
-import { joinV1 } from '../../cgroups/setup.js';
+import { containerCgroup } from '../../cgroups/driver.js';
 import { readHostFacts } from '../../host/facts.js';
 import { compileProfile } from '../launch/seccomp.js';
 import { sendToListener } from '../../seccomp/listener.js';
@@ -35,11 +35,12 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const c = loadContainer(new Store(opts.root), opts.id);
   requireStatus(c, opts.ignorePaused ? LIVE : ['created', 'running'], 'exec');
   const { rec } = c;
-  const pid = rec.pid!;
+  const initPid = rec.pid!;
+  const cgroup = containerCgroup(rec.cgroup, initPid);
   checkConsoleFlags(Boolean(opts.process.terminal), opts.consoleSocket, opts.detach);
   // The container's seccomp filter holds for every process in it (cached: no compile).
   const seccomp = compileProfile(rec.spec);
-  const plan = planExec(rec.spec, pid, opts.process, readHostFacts().capLastCap, seccomp);
+  const plan = planExec(rec.spec, initPid, opts.process, readHostFacts().capLastCap, seccomp);
   plan.warnings.forEach(opts.warn);
   // Not detached: the process is forked off the init; as a subreaper we get it back.
   if (!opts.detach) helper().setSubreaper(true);
@@ -49,12 +50,12 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       if (opts.consoleSocket) sendToConsoleSocket(opts.consoleSocket, fd);
       else master = fd;
     },
-    cgroupDir: rec.cgroup?.unified,
+    cgroupDir: cgroup.cloneInto(),
     preserveFds: opts.preserveFds,
     onSeccompFd: (pid, fd) => sendToListener(rec.spec.linux!.seccomp!, { id: rec.id, pid, bundle: rec.bundle, annotations: rec.annotations, status: 'running' }, fd),
     onReady: (pid) => {
-      // The unified cgroup came with clone3; on hybrid hosts the limits live in v1.
-      if (rec.cgroup) joinV1(rec.cgroup, pid);
+      // Where clone3 could not place it (hybrid: the v1 hierarchies, where the limits are).
+      cgroup.join(pid);
       if (opts.pidFile) writeAtomic(path.resolve(opts.pidFile), String(pid), 0o644);
     },
   });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { joinV1, planContainerCgroups, setUpCgroups } from '../../cgroups/container.js';
+import { chooseDriver, containerCgroup } from '../../cgroups/driver.js';
 import { TsruncError, isTsruncError } from '../../errors.js';
 import { helper } from '../../native/helper.js';
 import { planLaunch } from '../../plan/launch.js';
@@ -77,9 +77,8 @@ export function createContainer(opts: CreateOptions): Created {
     containerId: id, newKeyring: opts.newKeyring !== false, ...(seccomp ? { seccomp } : {}),
   }, facts);
   plan.warnings.forEach(opts.warn);
-  const cgroups = planContainerCgroups(spec, id);
-  cgroups?.warnings.forEach(opts.warn);
-  const cgroup = cgroups?.set;
+  const cgroups = chooseDriver({ systemdCgroup: opts.systemdCgroup }, facts).plan(spec, id);
+  cgroups.warnings.forEach(opts.warn);
 
   const lock = store.claim(id);
   const self = startTime(process.pid) ?? '';
@@ -95,16 +94,16 @@ export function createContainer(opts: CreateOptions): Created {
     creator: { pid: process.pid, startTime: self },
     ownPidNs: plan.ownPidNs,
     systemdCgroup: opts.systemdCgroup,
-    ...(cgroup ? { cgroup } : {}),
+    cgroup: cgroups.record,
     spec,
   };
   let consoleMaster: number | undefined;
   try {
     store.write(record);
     stopPoint('intent');
-    if (cgroups) setUpCgroups(cgroups);
+    const { cloneInto } = cgroups.prepare();
     // Before the init is spawned into the cgroup: its first fork is counted too.
-    watchContainer(cgroup?.unified, opts.warn);
+    watchContainer(containerCgroup(cgroups.record), opts.warn);
     stopPoint('cgroup');
     helper().mkfifo(store.fifoPath(id), 0o622);
     const recordPid = (pid: number) => {
@@ -114,7 +113,7 @@ export function createContainer(opts: CreateOptions): Created {
       store.write(record);
     };
     const { pidfd } = launchInit(plan, {
-      cgroupDir: cgroup?.unified,
+      cgroupDir: cloneInto,
       preserveFds,
       onSpawn: (pid) => {
         recordPid(pid);
@@ -122,8 +121,8 @@ export function createContainer(opts: CreateOptions): Created {
       },
       onPid: recordPid,
       onNamespaces: (pid) => {
-        // v1 hierarchies: join before the init unshares its cgroup namespace.
-        if (cgroup) joinV1(cgroup, pid);
+        // Before the init unshares its cgroup namespace.
+        cgroups.attach(pid);
         stopPoint('namespaces');
       },
       onSeccompFd: (pid, fd) => sendToListener(spec.linux!.seccomp!, { id, pid, bundle, annotations: record.annotations }, fd),

@@ -1,4 +1,4 @@
-import { destroyCgroups } from '../../cgroups/teardown.js';
+import { containerCgroup } from '../../cgroups/driver.js';
 import { unwatchContainer } from '../../observe/watch.js';
 import { isAlive } from '../state/procfs.js';
 import type { ContainerRecord } from '../state/record.js';
@@ -15,8 +15,9 @@ export function destroy(store: Store, rec: ContainerRecord): void {
   if (rec.pid !== undefined && isAlive(rec.pid, rec.pidStartTime)) {
     try { process.kill(rec.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
-  unwatchContainer(rec.cgroup?.unified);
-  if (rec.cgroup) destroyCgroups(rec.cgroup);
+  const cgroup = containerCgroup(rec.cgroup, rec.pid);
+  unwatchContainer(cgroup);
+  cgroup.destroy();
   if (rec.pid !== undefined) {
     const until = Date.now() + 5000;
     while (isAlive(rec.pid, rec.pidStartTime) && Date.now() < until) sleep(2);

@@ -6,9 +6,8 @@
  * appears; and {"type":"exit"} when the container's process exits, which ends the stream.
  */
 import fs from 'node:fs';
-import { type Stats, oomKills, readStats } from '../../cgroups/stats.js';
+import { type ContainerCgroup, type Stats, containerCgroup } from '../../cgroups/driver.js';
 import { toJson } from '../../json.js';
-import { TsruncError } from '../../errors.js';
 import { POLLERR, POLLIN, POLLPRI, helper } from '../../native/helper.js';
 import { type TsruncData, openForReading, tsruncData } from '../../observe/insight.js';
 import { type PsiTrigger, type TriggerStall, closeTriggers, openPsiTriggers, stallOf } from '../../observe/psi-triggers.js';
@@ -34,28 +33,26 @@ export interface ExitData {
 }
 
 /** runc's stats plus tsrunc's own object (cgroup id, process counters, the window since the last call). */
-function statsData(store: Store, id: string, rec: ContainerRecord): Stats & { tsrunc: TsruncData } {
+function statsData(store: Store, id: string, cgroup: ContainerCgroup): Stats & { tsrunc: TsruncData } {
   const reading = openForReading();
   try {
     const neighbours = () => neighbourWindows(store.dir(id), liveTargets(store).filter((t) => t.id !== id), reading.collector);
-    return { ...readStats(rec.cgroup!), tsrunc: tsruncData(rec.cgroup!, store.dir(id), reading, neighbours) };
+    return { ...cgroup.stats(), tsrunc: tsruncData(cgroup, store.dir(id), reading, neighbours) };
   } finally {
     reading.collector?.close();
   }
 }
 
-function live(store: Store, id: string): ContainerRecord {
+function live(store: Store, id: string): { rec: ContainerRecord; cgroup: ContainerCgroup } {
   const c = loadContainer(store, id);
   requireStatus(c, LIVE, 'events');
-  const { rec } = c;
-  if (!rec.cgroup) throw new TsruncError('ECGROUP', `container "${id}" has no cgroup`, 'this host has no cgroup hierarchy');
-  return rec;
+  return { rec: c.rec, cgroup: containerCgroup(c.rec.cgroup, c.rec.pid) };
 }
 
 export function statsEvent(root: string, id: string): string {
   const store = new Store(root);
-  const rec = live(store, id);
-  return toJson({ type: 'stats', id, data: statsData(store, id, rec) } satisfies Event);
+  const { cgroup } = live(store, id);
+  return toJson({ type: 'stats', id, data: statsData(store, id, cgroup) } satisfies Event);
 }
 
 /** How often the OOM counter is read between stats (an OOM shows within this time). */
@@ -63,18 +60,17 @@ const OOM_POLL_MS = 100;
 
 export async function streamEvents(root: string, id: string, intervalMs: number, write: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const store = new Store(root);
-  const rec = live(store, id);
-  const cg = rec.cgroup!;
+  const { rec, cgroup: cg } = live(store, id);
   const pidfd = openInitPidfd(rec.pid!, rec.pidStartTime);
-  let triggers: PsiTrigger[] = cg.unified ? openPsiTriggers(cg.unified).triggers : [];
+  let triggers: PsiTrigger[] = cg.record.unified ? openPsiTriggers(cg.record.unified).triggers : [];
   try {
-    let ooms = oomKills(cg);
+    let ooms = cg.oomKills();
     let stalled = new Set<string>();
     let nextStats = Date.now() + intervalMs;
     let exited = false;
     while (!signal?.aborted) {
       // OOM first: a container killed by it still gets its event before we stop.
-      const now = oomKills(cg);
+      const now = cg.oomKills();
       if (now > ooms) write(toJson({ type: 'oom', id } satisfies Event));
       ooms = now > ooms ? now : ooms;
       const stillThere = store.read(id);
@@ -83,7 +79,7 @@ export async function streamEvents(root: string, id: string, intervalMs: number,
         return;
       }
       if (Date.now() >= nextStats) {
-        const data = statsData(store, id, rec);
+        const data = statsData(store, id, cg);
         write(toJson({ type: 'stats', id, data } satisfies Event));
         // A finding that was not there in the previous interval is a crossing: one "stall" event.
         for (const f of data.tsrunc.findings) if (!stalled.has(f.kind)) write(toJson({ type: 'stall', id, data: f } satisfies Event));
@@ -100,7 +96,7 @@ export async function streamEvents(root: string, id: string, intervalMs: number,
         const r = revents[i]!;
         // POLLERR: the cgroup is gone; the status check of the next round ends the stream.
         if (r & POLLERR) gone.push(t);
-        else if (r & POLLPRI) write(toJson({ type: 'stall', id, data: stallOf(t, cg.unified!) } satisfies Event));
+        else if (r & POLLPRI) write(toJson({ type: 'stall', id, data: stallOf(t, cg) } satisfies Event));
       });
       if (gone.length) {
         closeTriggers(gone);

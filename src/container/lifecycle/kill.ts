@@ -1,6 +1,6 @@
 /** `kill`: a signal to the container process, or with --all to every process of its cgroup. */
 import os from 'node:os';
-import { signalAll } from '../../cgroups/signal.js';
+import { containerCgroup } from '../../cgroups/driver.js';
 import { TsruncError, errnoCode } from '../../errors.js';
 import { LIVE, loadContainer, requireStatus } from '../state/access.js';
 import { Store } from '../state/store.js';
@@ -29,7 +29,7 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   const c = loadContainer(new Store(root), id);
   requireStatus(c, LIVE, 'kill');
   const { rec } = c;
-  if (all && rec.cgroup) return signalAll(rec.cgroup, signal);
+  if (all) return containerCgroup(rec.cgroup, rec.pid).signalAll(signal);
   try {
     process.kill(rec.pid!, signal);
   } catch (e) {

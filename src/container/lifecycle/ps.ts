@@ -1,5 +1,5 @@
 /** `ps`: the host pids of every process in the container's cgroups. */
-import { containerPids } from '../../cgroups/signal.js';
+import { containerCgroup } from '../../cgroups/driver.js';
 import { TsruncError } from '../../errors.js';
 import { LIVE, loadContainer, requireStatus } from '../state/access.js';
 import { Store } from '../state/store.js';
@@ -8,8 +8,7 @@ export function containerProcesses(root: string, id: string): number[] {
   const c = loadContainer(new Store(root), id);
   requireStatus(c, LIVE, 'ps');
   const { rec } = c;
-  if (!rec.cgroup) return rec.pid !== undefined ? [rec.pid] : [];
-  return containerPids(rec.cgroup);
+  return containerCgroup(rec.cgroup, rec.pid).pids();
 }
 
 /**

@@ -1,6 +1,8 @@
 /** `stalls`, and the neighbours `events` compares a container with: the live containers under --root. */
+import { containerCgroup } from '../../cgroups/driver.js';
 import { type StallReport, type Target, observeStalls } from '../../observe/stall-report.js';
 import type { Thresholds } from '../../observe/stall-analysis.js';
+import { LIVE } from '../state/access.js';
 import { statusOf } from '../state/status.js';
 import { Store } from '../state/store.js';
 
@@ -8,10 +10,10 @@ import { Store } from '../state/store.js';
 export function liveTargets(store: Store): Target[] {
   return store.ids().flatMap((id) => {
     const rec = store.read(id);
-    if (!rec?.cgroup) return [];
+    if (!rec) return [];
     const status = statusOf(rec, store.dir(id));
-    if (status === 'stopped' || status === 'creating') return [];
-    return [{ id, status, dir: store.dir(id), set: rec.cgroup }];
+    if (!LIVE.includes(status)) return [];
+    return [{ id, status, dir: store.dir(id), cgroup: containerCgroup(rec.cgroup, rec.pid) }];
   });
 }
 

@@ -4,8 +4,7 @@
  * whole (so memory and swap, quota and period stay consistent); the result is saved in
  * the state record, where the next update starts from.
  */
-import { memoryUsage } from '../../cgroups/stats.js';
-import { updateCgroups } from '../../cgroups/container.js';
+import { containerCgroup } from '../../cgroups/driver.js';
 import { TsruncError } from '../../errors.js';
 import type { LinuxResources } from '../../spec/generated/types.js';
 import { LIVE, requireStatus, withLockedContainer } from '../state/access.js';
@@ -45,18 +44,18 @@ export function updateContainer(root: string, id: string, patch: LinuxResources,
   withLockedContainer(root, id, (c, store) => {
     requireStatus(c, LIVE, 'update');
     const { rec } = c;
-    if (!rec.cgroup) throw new TsruncError('ECGROUP', `container "${id}" has no cgroup`, 'this host has no cgroup hierarchy');
-    const current = rec.cgroup.resources ?? rec.spec.linux?.resources ?? {};
+    const cgroup = containerCgroup(rec.cgroup, rec.pid);
+    const current = cgroup.record.resources ?? rec.spec.linux?.resources ?? {};
     const { merged, apply } = updateWrites(current, patch);
     const limit = apply.memory?.limit;
     if (merged.memory?.checkBeforeUpdate && limit !== undefined && limit > 0) {
-      const used = memoryUsage(rec.cgroup);
+      const used = cgroup.memoryUsage();
       if (BigInt(limit) < used) {
         throw new TsruncError('EUSAGE', `update: memory.limit ${limit} is below the current usage ${used}`, 'raise the limit, or unset memory.checkBeforeUpdate');
       }
     }
-    updateCgroups(rec.cgroup, apply, { prefix: 'update: linux.resources' }).forEach(warn);
-    rec.cgroup.resources = merged;
+    cgroup.update(apply, { prefix: 'update: linux.resources' }).forEach(warn);
+    rec.cgroup = { ...cgroup.record, resources: merged };
     store.write(rec);
   });
 }

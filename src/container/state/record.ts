@@ -1,4 +1,4 @@
-import type { CgroupSet } from '../../cgroups/cgroup-set.js';
+import { type CgroupRecord, withDriver } from '../../cgroups/driver.js';
 import type { Spec } from '../../spec/generated/types.js';
 
 /**
@@ -22,8 +22,8 @@ export interface ContainerRecord {
   pidStartTime?: string;
   ownPidNs: boolean;
   systemdCgroup: boolean;
-  /** Its cgroups in every hierarchy, the directories tsrunc created, the resources in force. */
-  cgroup?: CgroupSet;
+  /** Its cgroups: the driver, where they are, the directories tsrunc created, the resources in force. */
+  cgroup?: CgroupRecord;
   spec: Spec;
 }
 
@@ -40,4 +40,12 @@ export interface OciState {
   created: string;
   owner: string;
   annotations?: Record<string, string>;
+}
+
+/**
+ * A record as read back from state.json. Records from before cgroup drivers have a
+ * cgroup part without `driver`: it is inferred from that part's fields.
+ */
+export function fromDisk(stored: ContainerRecord): ContainerRecord {
+  return typeof stored?.cgroup === 'object' && stored.cgroup !== null ? { ...stored, cgroup: withDriver(stored.cgroup) } : stored;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isFrozen } from '../../cgroups/freeze.js';
+import { containerCgroup } from '../../cgroups/driver.js';
 import { SPEC_VERSION } from '../../spec/version.js';
 import { isAlive, rssKiB } from './procfs.js';
 import type { ContainerRecord, OciState, Status } from './record.js';
@@ -14,7 +14,7 @@ export function statusOf(rec: ContainerRecord, dir: string): Status {
   }
   if (rec.pid === undefined || !isAlive(rec.pid, rec.pidStartTime)) return 'stopped';
   if (rec.phase === 'created' && fs.existsSync(path.join(dir, FIFO))) return 'created';
-  if (rec.cgroup && isFrozen(rec.cgroup)) return 'paused';
+  if (containerCgroup(rec.cgroup, rec.pid).isFrozen()) return 'paused';
   return 'running';
 }
 

@@ -9,7 +9,7 @@ import { TsruncError, errnoCode } from '../../errors.js';
 import { writeAtomic } from '../../fsutil.js';
 import { LOCK_EX, helper } from '../../native/helper.js';
 import { checkId } from './ids.js';
-import type { ContainerRecord } from './record.js';
+import { type ContainerRecord, fromDisk } from './record.js';
 
 const STATE = 'state.json';
 export const FIFO = 'exec.fifo';
@@ -75,7 +75,7 @@ export class Store {
   /** The record, or undefined if the container does not exist (or vanished meanwhile). */
   read(id: string): ContainerRecord | undefined {
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.dir(id), STATE), 'utf8')) as ContainerRecord;
+      return fromDisk(JSON.parse(fs.readFileSync(path.join(this.dir(id), STATE), 'utf8')) as ContainerRecord);
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return undefined;
       throw new TsruncError('ESTATE', `read ${path.join(this.dir(id), STATE)}: ${e instanceof Error ? e.message : String(e)}`,
