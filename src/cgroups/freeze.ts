@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsruncError, errnoCode } from '../errors.js';
-import type { CgroupSet } from './cgroup-set.js';
+import type { CgroupRecord } from './record.js';
 import { sleep } from '../sleep.js';
 
 function read(file: string): string {
@@ -18,7 +18,7 @@ function read(file: string): string {
 }
 
 /** True when every process of the container is frozen (what `state` calls paused). */
-export function isFrozen(set: CgroupSet): boolean {
+export function isFrozen(set: CgroupRecord): boolean {
   if (set.unified) return /^frozen 1$/m.test(read(path.join(set.unified, 'cgroup.events')));
   const fz = set.v1?.['freezer'];
   return fz !== undefined && read(path.join(fz, 'freezer.state')).trim() === 'FROZEN';
@@ -34,7 +34,7 @@ function write(file: string, value: string): void {
 }
 
 /** Freezes (true) or thaws (false) the container and waits until the kernel has done it. */
-export function setFrozen(set: CgroupSet, frozen: boolean, timeoutMs = 10_000): void {
+export function setFrozen(set: CgroupRecord, frozen: boolean, timeoutMs = 10_000): void {
   const until = Date.now() + timeoutMs;
   if (set.unified) {
     write(path.join(set.unified, 'cgroup.freeze'), frozen ? '1' : '0');

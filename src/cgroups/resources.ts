@@ -1,24 +1,29 @@
 /**
  * linux.resources → writes into the container's cgroups, on whichever hierarchy holds
  * each controller: v1 where the controller is bound to a v1 hierarchy (hybrid and legacy
- * hosts), v2 otherwise. `translate` is pure; `applyResources` performs it.
+ * hosts), v2 otherwise. `translate` and `routeResources` are pure (the tree is passed
+ * in); `applyResources` performs them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LinuxResources } from '../spec/generated/types.js';
 import { errnoCode } from '../errors.js';
-import type { CgroupSet } from './cgroup-set.js';
 import { loadDeviceFilter } from './device-filter.js';
 import { devicePolicy, v1DeviceLines } from './devices/rules.js';
+import type { CgroupTree } from './facts.js';
 import type { HostLayout } from './layout.js';
+import type { CgroupRecord } from './record.js';
 import { v1Blkio, v1Cpu, v1Hugetlb, v1Memory, v1Network, v1Pids } from './v1-resources.js';
 import { type Translation, rdmaWrites, unifiedWrites, v2Cpu, v2Hugetlb, v2Io, v2Memory, v2Network, v2Pids } from './v2-resources.js';
 import { type CgroupWrite, type HasFile, type Source, fieldError } from './writes.js';
 
 export type Where = 'v1' | 'v2' | undefined;
 
+/** Which hierarchy holds a controller, by its v1 and v2 names. */
+export type Placement = (v1Name: string, v2Name: string) => Where;
+
 /** Where each controller lives: a v1 hierarchy wins (a controller is bound to one hierarchy only). */
-export function placementOf(layout: HostLayout): (v1Name: string, v2Name: string) => Where {
+export function placementOf(layout: HostLayout): Placement {
   return (v1Name, v2Name) => (layout.v1.has(v1Name) ? 'v1' : layout.v2Controllers.has(v2Name) ? 'v2' : undefined);
 }
 
@@ -65,7 +70,7 @@ const SECTIONS: Section[] = [
 ];
 
 /** linux.resources as writes per hierarchy (devices aside: see deviceWork). */
-export function translate(r: LinuxResources, where: (v1Name: string, v2Name: string) => Where, has: HasFile, src: Source): Routed {
+export function translate(r: LinuxResources, where: Placement, has: HasFile, src: Source): Routed {
   const out: Routed = { v1: [], v2: [], warnings: [], missing: [] };
   for (const s of SECTIONS) {
     const field = s.set(r);
@@ -92,24 +97,24 @@ export function translate(r: LinuxResources, where: (v1Name: string, v2Name: str
   return out;
 }
 
-/** has() over the set's real directories, or over the nearest existing ancestor before they exist. */
-export function hasIn(set: CgroupSet): HasFile {
+/** has() over the container's real directories, or over the nearest existing ancestor before they exist. */
+function hasIn(tree: CgroupTree, rec: CgroupRecord): HasFile {
   return (controller, file) => {
-    const dir = set.v1?.[controller] ?? set.unified;
+    const dir = rec.v1?.[controller] ?? rec.unified;
     for (let d = dir; d && d !== '/' && d !== '.'; d = path.dirname(d)) {
-      if (fs.existsSync(d)) return fs.existsSync(path.join(d, file));
+      if (tree.exists(d)) return tree.exists(path.join(d, file));
     }
     return false;
   };
 }
 
 /** Controllers the container's unified cgroup can use: its own list, or what its nearest existing ancestor delegates. */
-export function v2Available(set: CgroupSet): { controllers: Set<string>; from: string } {
-  let d = set.unified;
+function v2Available(tree: CgroupTree, rec: CgroupRecord): { controllers: Set<string>; from: string } {
+  let d = rec.unified;
   if (!d) return { controllers: new Set(), from: '' };
-  const read = (f: string) => new Set(fs.readFileSync(f, 'utf8').trim().split(/\s+/).filter(Boolean));
-  if (fs.existsSync(d)) return { controllers: read(path.join(d, 'cgroup.controllers')), from: path.join(d, 'cgroup.controllers') };
-  while (!fs.existsSync(path.dirname(d))) d = path.dirname(d);
+  const read = (f: string) => new Set((tree.read(f) ?? '').trim().split(/\s+/).filter(Boolean));
+  if (tree.exists(d)) return { controllers: read(path.join(d, 'cgroup.controllers')), from: path.join(d, 'cgroup.controllers') };
+  while (!tree.exists(path.dirname(d))) d = path.dirname(d);
   const parent = path.dirname(d);
   return { controllers: read(path.join(parent, 'cgroup.subtree_control')), from: path.join(parent, 'cgroup.subtree_control') };
 }
@@ -118,22 +123,22 @@ export function v2Available(set: CgroupSet): { controllers: Set<string>; from: s
  * Checks, before anything is created, that every controller the resources need is there:
  * on v1 that the container joins its hierarchy, on v2 that the parent delegates it.
  */
-export function checkControllers(routed: Routed, set: CgroupSet, src: Source, foreign: Map<string, string> | undefined, onForeign: (controller: string, own: string, field: string) => Error): void {
+function checkControllers(routed: Routed, tree: CgroupTree, set: CgroupRecord, src: Source, foreign: Foreign | undefined): void {
   for (const [controller, field] of routed.missing) {
     throw fieldError(src, field, `the ${controller} controller is not available: this kernel has neither a cgroup v1 hierarchy nor a unified-hierarchy controller for it`,
       `mount the ${controller} controller, or remove linux.resources.${field}`);
   }
   for (const w of routed.v1) {
     if (set.v1?.[w.controller]) continue;
-    const own = foreign?.get(w.controller);
-    if (own !== undefined) throw onForeign(w.controller, own, w.field);
+    const own = foreign?.left.get(w.controller);
+    if (own !== undefined) throw foreign!.error(w.controller, own, w.field);
     throw fieldError(src, w.field, `the ${w.controller} controller is not available to this container`, `remove linux.resources.${w.field}`);
   }
   if (routed.v2.length === 0) return;
   if (!set.unified) {
     throw fieldError(src, routed.v2[0]!.field, 'needs the unified (v2) cgroup hierarchy, which this host does not have mounted', 'mount cgroup2, or remove the setting');
   }
-  const avail = v2Available(set);
+  const avail = v2Available(tree, set);
   for (const w of routed.v2) {
     if (w.controller === 'cgroup' || avail.controllers.has(w.controller)) continue;
     const parent = path.dirname(avail.from);
@@ -156,10 +161,26 @@ function writeOne(dir: string, w: CgroupWrite, src: Source): void {
   }
 }
 
+/** v1 hierarchies the path rule left out (controller → tsrunc's own cgroup there), and the error for a limit that needs one. */
+export interface Foreign {
+  left: Map<string, string>;
+  error(controller: string, own: string, field: string): Error;
+}
+
+/**
+ * The writes of `r` for the container's cgroups, checked: every controller they need is
+ * there (on v1: the container joins its hierarchy; on v2: the parent delegates it).
+ * Pure: what exists is asked of `tree`.
+ */
+export function routeResources(rec: CgroupRecord, where: Placement, tree: CgroupTree, r: LinuxResources, src: Source, foreign?: Foreign): Routed {
+  const routed = translate(r, where, hasIn(tree, rec), src);
+  checkControllers(routed, tree, rec, src, foreign);
+  return routed;
+}
+
 /** Performs the writes (v1 then v2, in order), then the device rules when `devices` is set. */
-export function applyResources(set: CgroupSet, layout: HostLayout, r: LinuxResources, src: Source, devices: boolean): string[] {
-  const routed = translate(r, placementOf(layout), hasIn(set), src);
-  checkControllers(routed, set, src, undefined, (c, _o, f) => fieldError(src, f, `the ${c} controller is not available to this container`));
+export function applyResources(set: CgroupRecord, where: Placement, tree: CgroupTree, r: LinuxResources, src: Source, devices: boolean): string[] {
+  const routed = routeResources(set, where, tree, r, src);
   for (const w of routed.v1) writeOne(set.v1![w.controller]!, w, src);
   for (const w of routed.v2) writeOne(set.unified!, w, src);
   if (devices) applyDevices(set, r, src);
@@ -167,7 +188,7 @@ export function applyResources(set: CgroupSet, layout: HostLayout, r: LinuxResou
 }
 
 /** Device rules: a BPF program on the unified cgroup, and devices.deny/allow in the v1 devices cgroup. */
-export function applyDevices(set: CgroupSet, r: LinuxResources, src: Source): void {
+function applyDevices(set: CgroupRecord, r: LinuxResources, src: Source): void {
   const policy = devicePolicy(r.devices ?? [], src);
   if (set.unified) loadDeviceFilter(set.unified, policy, src);
   if (set.v1?.['devices']) {

@@ -2,17 +2,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../errors.js';
-import type { CgroupSet } from './cgroup-set.js';
+import type { CgroupRecord } from './record.js';
 import { readProcs } from './unified.js';
 
 /** The directory that holds every process of the container: the unified one, else a v1 one. */
-function procsRoot(set: CgroupSet): string | undefined {
+function procsRoot(set: CgroupRecord): string | undefined {
   const v1 = set.v1 ?? {};
   return set.unified ?? v1['pids'] ?? v1['memory'] ?? v1['freezer'] ?? Object.values(v1)[0];
 }
 
 /** Host pids of every process in the container's cgroup and the cgroups below it. */
-export function containerPids(set: CgroupSet): number[] {
+export function containerPids(set: CgroupRecord): number[] {
   const root = procsRoot(set);
   if (!root) return [];
   const out: number[] = [];
@@ -31,7 +31,7 @@ export function containerPids(set: CgroupSet): number[] {
  * the kernel then also gets processes forked while we would be walking the list, and
  * frozen ones.
  */
-export function signalAll(set: CgroupSet, signal: number): void {
+export function signalAll(set: CgroupRecord, signal: number): void {
   if (signal === 9 && set.unified) {
     try {
       fs.writeFileSync(path.join(set.unified, 'cgroup.kill'), '1');

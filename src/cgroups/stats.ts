@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupSet } from './cgroup-set.js';
+import type { CgroupRecord } from './record.js';
 import { type PsiStats, readPsi } from './psi.js';
 
 const MAX_U64 = 18446744073709551615n;
@@ -57,12 +57,12 @@ export interface BlkioEntry {
 }
 
 /** The directory of a controller: its v1 cgroup, or the unified one. */
-function dirOf(set: CgroupSet, v1: string): { dir: string | undefined; v1: boolean } {
+function dirOf(set: CgroupRecord, v1: string): { dir: string | undefined; v1: boolean } {
   const d = set.v1?.[v1];
   return d ? { dir: d, v1: true } : { dir: set.unified, v1: false };
 }
 
-function cpuStats(set: CgroupSet): Stats['cpu'] {
+function cpuStats(set: CgroupRecord): Stats['cpu'] {
   const acct = dirOf(set, 'cpuacct');
   const cpu = dirOf(set, 'cpu');
   const usage: Stats['cpu']['usage'] = {};
@@ -90,7 +90,7 @@ function cpuStats(set: CgroupSet): Stats['cpu'] {
   return { usage, throttling, ...(psi ? { psi } : {}) };
 }
 
-function memoryStats(set: CgroupSet): Stats['memory'] {
+function memoryStats(set: CgroupRecord): Stats['memory'] {
   const { dir, v1 } = dirOf(set, 'memory');
   const raw = keyValues(read(dir, 'memory.stat'));
   const entry = (prefix: string): Record<string, bigint> => {
@@ -122,7 +122,7 @@ function memoryStats(set: CgroupSet): Stats['memory'] {
   };
 }
 
-function pidsStats(set: CgroupSet): Stats['pids'] {
+function pidsStats(set: CgroupRecord): Stats['pids'] {
   const { dir } = dirOf(set, 'pids');
   const current = num(dir, 'pids.current');
   const limit = num(dir, 'pids.max');
@@ -162,7 +162,7 @@ export function parseBlkio(text: string | undefined): BlkioEntry[] {
   return out;
 }
 
-function blkioStats(set: CgroupSet): Stats['blkio'] {
+function blkioStats(set: CgroupRecord): Stats['blkio'] {
   const psi = readPsi(set.unified, 'io');
   const d = set.v1?.['blkio'];
   if (d) {
@@ -177,7 +177,7 @@ function blkioStats(set: CgroupSet): Stats['blkio'] {
   return { ioServiceBytesRecursive: io.bytes, ioServicedRecursive: io.ios, ...(psi ? { psi } : {}) };
 }
 
-function hugetlbStats(set: CgroupSet): Stats['hugetlb'] {
+function hugetlbStats(set: CgroupRecord): Stats['hugetlb'] {
   const { dir, v1 } = dirOf(set, 'hugetlb');
   const out: Stats['hugetlb'] = {};
   let files: string[] = [];
@@ -194,23 +194,39 @@ function hugetlbStats(set: CgroupSet): Stats['hugetlb'] {
   return out;
 }
 
-export function readStats(set: CgroupSet): Stats {
+export function readStats(set: CgroupRecord): Stats {
   return { cpu: cpuStats(set), memory: memoryStats(set), pids: pidsStats(set), blkio: blkioStats(set), hugetlb: hugetlbStats(set) };
 }
 
 /** How many times the kernel's OOM killer killed in the container (memory.events or v1 memory.oom_control). */
-export function oomKills(set: CgroupSet): bigint {
+export function oomKills(set: CgroupRecord): bigint {
   const { dir, v1 } = dirOf(set, 'memory');
   return keyValues(read(dir, v1 ? 'memory.oom_control' : 'memory.events'))['oom_kill'] ?? 0n;
 }
 
 /** Current memory use in bytes (for memory.checkBeforeUpdate). */
-export function memoryUsage(set: CgroupSet): bigint {
+export function memoryUsage(set: CgroupRecord): bigint {
   const { dir, v1 } = dirOf(set, 'memory');
   return num(dir, v1 ? 'memory.usage_in_bytes' : 'memory.current') ?? 0n;
 }
 
-/** JSON with BigInts written as numbers (Go's uint64 fields read them back exactly). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000big:${v}` : v)).replace(/"\\u0000big:(\d+)"/g, '$1');
+/** "0-2,5" → [0, 1, 2, 5]. */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) continue;
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
+  }
+  return out;
+}
+
+/** The CPUs the container may run on (cpuset effective CPUs), when the cpuset controller says. */
+export function effectiveCpus(set: CgroupRecord): number[] | undefined {
+  const candidates: [string | undefined, string][] = [[set.v1?.['cpuset'], 'cpuset.effective_cpus'], [set.unified, 'cpuset.cpus.effective']];
+  for (const [dir, file] of candidates) {
+    const cpus = parseCpuList(read(dir, file) ?? '');
+    if (cpus.length) return cpus;
+  }
+  return undefined;
 }

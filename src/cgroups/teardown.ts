@@ -4,12 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupSet } from './cgroup-set.js';
+import type { CgroupRecord } from './record.js';
 import { containerPids, signalAll } from './signal.js';
 import { killAll, removeDirs } from './unified.js';
 import { sleep } from '../sleep.js';
 
-function thaw(set: CgroupSet): void {
+function thaw(set: CgroupRecord): void {
   // Best effort: a frozen v1 task would not die of SIGKILL until thawed.
   const files: [string, string][] = [];
   if (set.unified) files.push([path.join(set.unified, 'cgroup.freeze'), '0']);
@@ -19,7 +19,7 @@ function thaw(set: CgroupSet): void {
   }
 }
 
-export function destroyCgroups(set: CgroupSet, timeoutMs = 5000): void {
+export function destroyCgroups(set: CgroupRecord, timeoutMs = 5000): void {
   thaw(set);
   if (set.unified) {
     killAll(set.unified, timeoutMs);

@@ -30,17 +30,6 @@ export function ownUnifiedCgroup(): string {
   return line ? line.slice(3) : '/';
 }
 
-/** The directories from the hierarchy root down to `dir` that do not exist yet, shallowest first. */
-export function missingDirs(mount: string, cgPath: string): string[] {
-  const out: string[] = [];
-  let cur = mount;
-  for (const part of cgPath.split('/').filter(Boolean)) {
-    cur = path.join(cur, part);
-    if (!fs.existsSync(cur)) out.push(cur);
-  }
-  return out;
-}
-
 /** Creates the given directories in order (they were recorded as intent first). */
 export function createDirs(dirs: readonly string[]): void {
   for (const d of dirs) {
@@ -49,21 +38,6 @@ export function createDirs(dirs: readonly string[]): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-  }
-}
-
-/** A cgroup that already exists must be empty and not frozen to be used by a new container. */
-export function checkUsable(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  if (readProcs(dir).length > 0) {
-    throw new TsruncError('ECGROUP', `cgroup ${dir} already has processes`, 'use a cgroupsPath of its own for each container');
-  }
-  try {
-    if (fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim() === '1') {
-      throw new TsruncError('ECGROUP', `cgroup ${dir} is frozen`, 'thaw it (echo 0 > cgroup.freeze) or use another cgroupsPath');
-    }
-  } catch (e) {
-    if (e instanceof TsruncError) throw e;
   }
 }
 

@@ -2,7 +2,7 @@
  * The common shape of every resource setting: one write of one value to one cgroup
  * file, tagged with the controller whose directory it goes to and the spec field it
  * comes from (so an error can name `linux.resources.memory.limit`, not `memory.max`).
- * The v1 and v2 translations produce these; apply.ts performs them.
+ * The v1 and v2 translations produce these; resources.ts performs them.
  */
 import { TsruncError } from '../errors.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createContainer, type CreateOptions } from '../container/create.js';
+import { createContainer, type CreateOptions } from '../container/lifecycle/create.js';
 import { TsruncError } from '../errors.js';
 import { action, type GlobalOptions } from './context.js';
 import type { Logger } from './log.js';

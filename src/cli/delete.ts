@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteContainer } from '../container/lifecycle.js';
+import { deleteContainer } from '../container/lifecycle/delete.js';
 import { action } from './context.js';
 
 export function register(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { statsEvent, streamEvents } from '../container/events.js';
+import { statsEvent, streamEvents } from '../container/lifecycle/events.js';
 import { TsruncError } from '../errors.js';
 import { action } from './context.js';
 

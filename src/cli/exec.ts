@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { execInContainer } from '../container/exec.js';
-import { Store, notFound } from '../container/store.js';
+import { execInContainer } from '../container/exec/exec.js';
+import { Store, notFound } from '../container/state/store.js';
 import { TsruncError } from '../errors.js';
 import type { Process } from '../plan/types.js';
 import { checkConfigPart, parseConfigPart } from '../spec/config.js';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { killContainer } from '../container/lifecycle.js';
-import { parseSignal } from '../container/signals.js';
+import { killContainer, parseSignal } from '../container/lifecycle/kill.js';
 import { action } from './context.js';
 
 export function register(program: Command): void {

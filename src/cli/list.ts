@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listContainers } from '../container/lifecycle.js';
+import { listContainers } from '../container/lifecycle/state.js';
 import { TsruncError } from '../errors.js';
 import { action } from './context.js';
 

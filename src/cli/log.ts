@@ -5,7 +5,7 @@
  * Without --log, warnings and errors go to stderr.
  */
 import fs from 'node:fs';
-import { rfc3339 } from '../container/time.js';
+import { rfc3339 } from '../container/state/time.js';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 

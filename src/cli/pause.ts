@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { pauseContainer } from '../container/pause.js';
+import { pauseContainer } from '../container/lifecycle/pause.js';
 import { action } from './context.js';
 
 export function register(program: Command): void {

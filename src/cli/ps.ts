@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
-import { containerProcesses, filterPsTable } from '../container/ps.js';
+import { containerProcesses, filterPsTable } from '../container/lifecycle/ps.js';
 import { TsruncError } from '../errors.js';
 import { action } from './context.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resumeContainer } from '../container/pause.js';
+import { resumeContainer } from '../container/lifecycle/pause.js';
 import { action } from './context.js';
 
 export function register(program: Command): void {

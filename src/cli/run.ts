@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runContainer } from '../container/run.js';
+import { runContainer } from '../container/lifecycle/run.js';
 import { action } from './context.js';
 import { createFlags, createOptions, type CreateFlags } from './create.js';
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { TsruncError } from '../errors.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../observe/stall-analysis.js';
-import { type StallReport, stallReport } from '../observe/stall-report.js';
+import { stallReport } from '../container/lifecycle/stalls.js';
+import type { StallReport } from '../observe/stall-report.js';
 import { formatStallTable } from '../observe/stall-table.js';
 import { action } from './context.js';
 import { parseDuration } from './events.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startContainer } from '../container/lifecycle.js';
+import { startContainer } from '../container/lifecycle/start.js';
 import { action } from './context.js';
 
 export function register(program: Command): void {

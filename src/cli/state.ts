@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { containerState } from '../container/lifecycle.js';
+import { containerState } from '../container/lifecycle/state.js';
 import { action } from './context.js';
 
 export function register(program: Command): void {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { updateContainer } from '../container/update.js';
+import { updateContainer } from '../container/lifecycle/update.js';
 import { TsruncError, errnoCode } from '../errors.js';
 import type { LinuxResources } from '../spec/generated/types.js';
 import { parseConfigPart } from '../spec/config.js';

@@ -3,7 +3,7 @@
  * collector's cumulative process counters, and the window since the previous call.
  * Go consumers of runc's types.Stats ignore it; it is tsrunc's own.
  */
-import type { CgroupSet } from '../cgroups/cgroup-set.js';
+import type { ContainerCgroup } from '../cgroups/driver.js';
 import { type Collector, foreignCollectorReason, openCollector } from './collector.js';
 import { errorMessage } from './errors.js';
 import type { ProcCounters } from './counters.js';
@@ -41,8 +41,8 @@ export function openForReading(): { collector?: Collector; state: CollectorState
 }
 
 /** Samples the container, reports the window since the sample kept under `sampleName`, keeps the new one. */
-export function observe(set: CgroupSet, stateDir: string, sampleName: string, collector: Collector | undefined): { sample: Sample; window?: Window } {
-  const sample = takeSample(set, collector);
+export function observe(cg: ContainerCgroup, stateDir: string, sampleName: string, collector: Collector | undefined): { sample: Sample; window?: Window } {
+  const sample = takeSample(cg, collector);
   const window = windowOf(previousSample(stateDir, sampleName), sample);
   keepSample(stateDir, sampleName, sample);
   return { sample, ...(window ? { window } : {}) };
@@ -53,8 +53,8 @@ export function observe(set: CgroupSet, stateDir: string, sampleName: string, co
  * container's previous call (it must run on every call to keep them aligned); a cpu
  * contention finding then names its offenders, as in `tsrunc stalls`.
  */
-export function tsruncData(set: CgroupSet, stateDir: string, reading: { collector?: Collector; state: CollectorState }, neighbours?: () => Observed[]): TsruncData {
-  const { sample, window } = observe(set, stateDir, 'events-sample.json', reading.collector);
+export function tsruncData(cg: ContainerCgroup, stateDir: string, reading: { collector?: Collector; state: CollectorState }, neighbours?: () => Observed[]): TsruncData {
+  const { sample, window } = observe(cg, stateDir, 'events-sample.json', reading.collector);
   const others = neighbours?.() ?? [];
   const state = { ...reading.state };
   if (state.mode === 'ebpf' && !sample.counters) {
@@ -62,7 +62,7 @@ export function tsruncData(set: CgroupSet, stateDir: string, reading: { collecto
     state.reason = 'this container is not registered with the collector (created without eBPF)';
   }
   return {
-    cgroup: { ...(sample.cgroupId ? { id: sample.cgroupId } : {}), ...(set.unified ? { path: set.unified } : {}) },
+    cgroup: { ...(sample.cgroupId ? { id: sample.cgroupId } : {}), ...(cg.record.unified ? { path: cg.record.unified } : {}) },
     collector: state,
     ...(sample.counters ? { proc: sample.counters } : {}),
     ...(window ? { window } : {}),

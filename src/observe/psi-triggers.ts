@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type PsiStats, readPsi } from '../cgroups/psi.js';
+import type { ContainerCgroup, PsiStats } from '../cgroups/driver.js';
 import { DEFAULT_THRESHOLDS } from './stall-analysis.js';
 
 export const TRIGGER_WINDOW_US = 2_000_000;
@@ -67,8 +67,8 @@ export function openPsiTriggers(cgroupDir: string): { triggers: PsiTrigger[]; re
   return { triggers, refused };
 }
 
-export function stallOf(t: PsiTrigger, cgroupDir: string): TriggerStall {
-  const psi = readPsi(cgroupDir, t.resource);
+export function stallOf(t: PsiTrigger, cg: ContainerCgroup): TriggerStall {
+  const psi = cg.psi(t.resource);
   return { resource: t.resource, kind: t.kind, window_us: t.window_us, threshold_us: t.threshold_us, ...(psi ? { psi } : {}) };
 }
 

@@ -6,11 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupSet } from '../cgroups/cgroup-set.js';
-import { type PsiStats, readPsi } from '../cgroups/psi.js';
-import { oomKills, readStats } from '../cgroups/stats.js';
-import { writeAtomic } from '../container/store.js';
-import { cgroupId } from './cgroup-id.js';
+import type { ContainerCgroup } from '../cgroups/driver.js';
+import { writeAtomic } from '../fsutil.js';
 import type { Collector } from './collector.js';
 import { COUNTER_NAMES, type ProcCounters } from './counters.js';
 
@@ -50,8 +47,8 @@ export interface Window {
   exits_per_sec?: number;
 }
 
-function psiOf(set: CgroupSet, resource: 'cpu' | 'memory' | 'io', out: Sample): void {
-  const p: PsiStats | undefined = readPsi(set.unified, resource);
+function psiOf(cg: ContainerCgroup, resource: 'cpu' | 'memory' | 'io', out: Sample): void {
+  const p = cg.psi(resource);
   for (const kind of ['some', 'full'] as const) {
     const d = p?.[kind];
     if (!d) continue;
@@ -60,45 +57,22 @@ function psiOf(set: CgroupSet, resource: 'cpu' | 'memory' | 'io', out: Sample): 
   }
 }
 
-/** "0-2,5" → [0, 1, 2, 5]. */
-export function parseCpuList(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.trim().split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) continue;
-    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
-  }
-  return out;
-}
-
-function effectiveCpus(set: CgroupSet): number[] | undefined {
-  const candidates = [set.v1?.['cpuset'] && path.join(set.v1['cpuset'], 'cpuset.effective_cpus'), set.unified && path.join(set.unified, 'cpuset.cpus.effective')];
-  for (const file of candidates) {
-    if (!file) continue;
-    try {
-      const cpus = parseCpuList(fs.readFileSync(file, 'utf8'));
-      if (cpus.length) return cpus;
-    } catch { /* no cpuset here */ }
-  }
-  return undefined;
-}
-
-export function takeSample(set: CgroupSet, collector: Collector | undefined): Sample {
-  const stats = readStats(set);
-  const id = set.unified ? cgroupId(set.unified) : undefined;
+export function takeSample(cg: ContainerCgroup, collector: Collector | undefined): Sample {
+  const stats = cg.stats();
+  const id = cg.id();
   const s: Sample = {
     atMs: Date.now(),
     ...(id !== undefined ? { cgroupId: String(id) } : {}),
     psiTotalUs: {},
     psiAvg10: {},
     cpuUsageNs: Number(stats.cpu.usage['total'] ?? 0n),
-    ...(() => { const cpus = effectiveCpus(set); return cpus ? { cpus } : {}; })(),
+    ...(() => { const cpus = cg.effectiveCpus(); return cpus ? { cpus } : {}; })(),
     nrThrottled: Number(stats.cpu.throttling['throttled_periods'] ?? 0n),
-    oomKills: Number(oomKills(set)),
+    oomKills: Number(cg.oomKills()),
   };
-  psiOf(set, 'cpu', s);
-  psiOf(set, 'memory', s);
-  psiOf(set, 'io', s);
+  psiOf(cg, 'cpu', s);
+  psiOf(cg, 'memory', s);
+  psiOf(cg, 'io', s);
   const counters = id !== undefined ? collector?.counters(id) : undefined;
   if (collector && counters) {
     s.collectorLoadedAtMs = collector.loadedAtMs;

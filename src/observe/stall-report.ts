@@ -1,14 +1,13 @@
 /**
- * `tsrunc stalls`: every container under --root observed over one window. With no
+ * `tsrunc stalls`: every live container observed over one window. With no
  * daemon the window is "since the previous `stalls` call" (a sample per container in its
  * state directory); a first call, or one after a long pause, samples twice one second
  * apart so that rates always cover a real, recent window.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupSet } from '../cgroups/cgroup-set.js';
-import { statusOf } from '../container/status.js';
-import { Store, writeAtomic } from '../container/store.js';
+import type { ContainerCgroup } from '../cgroups/driver.js';
+import { writeAtomic } from '../fsutil.js';
 import type { Collector } from './collector.js';
 import { type CollectorState, openForReading } from './insight.js';
 import { type Sample, keepSample, previousSample, takeSample, windowOf } from './sample.js';
@@ -27,23 +26,13 @@ export interface StallReport {
   containers: ContainerReport[];
 }
 
-interface Target { id: string; status: string; dir: string; set: CgroupSet }
+/** A live container to observe: `dir` is its state directory, where its samples are kept. */
+export interface Target { id: string; status: string; dir: string; cgroup: ContainerCgroup }
 
-function targets(store: Store): Target[] {
-  return store.ids().flatMap((id) => {
-    const rec = store.read(id);
-    if (!rec?.cgroup) return [];
-    const status = statusOf(rec, store.dir(id));
-    if (status === 'stopped' || status === 'creating') return [];
-    return [{ id, status, dir: store.dir(id), set: rec.cgroup }];
-  });
-}
-
-export function stallReport(root: string, thresholds: Thresholds): StallReport {
-  const store = new Store(root);
+export function observeStalls(targets: Target[], thresholds: Thresholds): StallReport {
   const reading = openForReading();
   try {
-    const list = targets(store);
+    const list = targets.filter(hasCgroup);
     const now = Date.now();
     const prev = new Map<string, Sample | undefined>(list.map((t) => [t.id, previousSample(t.dir, SAMPLE)]));
     const fresh = (s: Sample | undefined) => s !== undefined && now - s.atMs <= MAX_WINDOW_MS;
@@ -67,20 +56,18 @@ export function stallReport(root: string, thresholds: Thresholds): StallReport {
 const NEIGHBOURS = 'events-neighbours.json';
 
 /**
- * For `events` of container `selfId`: samples every other live container and returns
- * their windows since the previous call of this container's `events` (the samples are
- * kept in its own state directory, so the windows line up with its own).
+ * For `events` of the container whose state directory is `dir`: samples the other live
+ * containers and returns their windows since the previous call of this container's
+ * `events` (the samples are kept in its own state directory, so the windows line up with its own).
  */
-export function neighbourWindows(store: Store, selfId: string, collector: Collector | undefined): Observed[] {
-  const dir = store.dir(selfId);
+export function neighbourWindows(dir: string, others: Target[], collector: Collector | undefined): Observed[] {
   let prev: Record<string, Sample> = {};
   try {
     prev = JSON.parse(fs.readFileSync(path.join(dir, NEIGHBOURS), 'utf8')) as Record<string, Sample>;
   } catch { /* first call */ }
   const kept: Record<string, Sample> = {};
   const out: Observed[] = [];
-  for (const t of targets(store)) {
-    if (t.id === selfId) continue;
+  for (const t of others.filter(hasCgroup)) {
     const s = sample(t, collector);
     kept[t.id] = s;
     const window = windowOf(prev[t.id], s);
@@ -93,5 +80,10 @@ export function neighbourWindows(store: Store, selfId: string, collector: Collec
 }
 
 function sample(t: Target, c: Collector | undefined): Sample {
-  return takeSample(t.set, c);
+  return takeSample(t.cgroup, c);
+}
+
+/** A container of the none driver has no cgroup: nothing to sample, so it is left out of the report. */
+function hasCgroup(t: Target): boolean {
+  return t.cgroup.record.driver !== 'none';
 }

@@ -4,8 +4,8 @@
  * fail the command: without eBPF (no BTF, no bpffs, no privilege, libbpf missing) tsrunc
  * warns once per create and goes on; PSI and the cgroup files still tell most of the story.
  */
+import type { ContainerCgroup } from '../cgroups/driver.js';
 import { errorMessage } from './errors.js';
-import { cgroupId } from './cgroup-id.js';
 import { ensureCollector, openCollector } from './collector.js';
 
 /** TSRUNC_BPF=0 turns the collector off (no load, no warning). */
@@ -13,10 +13,10 @@ export function collectorWanted(): boolean {
   return process.env['TSRUNC_BPF'] !== '0';
 }
 
-export function watchContainer(unifiedDir: string | undefined, warn: (msg: string) => void): void {
-  if (!unifiedDir || !collectorWanted()) return;
+export function watchContainer(cg: ContainerCgroup, warn: (msg: string) => void): void {
+  if (!collectorWanted()) return;
   try {
-    const id = cgroupId(unifiedDir);
+    const id = cg.id();
     if (id === undefined) return;
     const c = ensureCollector();
     try {
@@ -30,10 +30,10 @@ export function watchContainer(unifiedDir: string | undefined, warn: (msg: strin
 }
 
 /** Before the cgroup is removed: its id is the key, and it is gone with the directory. */
-export function unwatchContainer(unifiedDir: string | undefined): void {
-  if (!unifiedDir || !collectorWanted()) return;
+export function unwatchContainer(cg: ContainerCgroup): void {
+  if (!collectorWanted()) return;
   try {
-    const id = cgroupId(unifiedDir);
+    const id = cg.id();
     if (id === undefined) return;
     const c = openCollector();
     if (!c) return;

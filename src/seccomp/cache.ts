@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeAtomic } from '../atomic-file.js';
+import { writeAtomic } from '../fsutil.js';
 import { errnoCode, isTsruncError } from '../errors.js';
 
 export const DEFAULT_CACHE_DIR = '/run/tsrunc-cache/seccomp';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parsePsi } from '../../src/cgroups/psi.js';
-import { keyValues, parseBlkio, parseIoStat, toJson } from '../../src/cgroups/stats.js';
-import { mergeResources, updateWrites } from '../../src/container/update.js';
-import { filterPsTable } from '../../src/container/ps.js';
+import { keyValues, parseBlkio, parseIoStat } from '../../src/cgroups/stats.js';
+import { toJson } from '../../src/json.js';
+import { mergeResources, updateWrites } from '../../src/container/lifecycle/update.js';
+import { filterPsTable } from '../../src/container/lifecycle/ps.js';
 import { parseDuration } from '../../src/cli/events.js';
 import { parseBytes, resourcesFromFlags } from '../../src/cli/update.js';
 

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeAtomic } from '../../src/atomic-file.js';
+import { writeAtomic } from '../../src/fsutil.js';
 import type { Spec } from '../../src/spec/generated/types.js';
 import { ROOTFS, Sandbox, TSRUNC, alive, cgroupLeftovers, run as runCmd, waitFor } from './harness.js';
 

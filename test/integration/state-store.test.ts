@@ -80,3 +80,32 @@ describe('concurrent create of one id', () => {
     expect(alive(state.pid)).toBe(false);
   });
 });
+
+describe('a record written before cgroup drivers', () => {
+  it('(no "driver" in its cgroup part) still works: pause, ps, update, kill --all, delete', async () => {
+    const bundle = sb.bundle(['sleep', '30']);
+    const cg = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).linux.cgroupsPath as string;
+    const id = 'old-record';
+    expect(sb.tsrunc(['run', '-d', '--bundle', bundle, id]).status).toBe(0);
+    const file = path.join(sb.root, id, 'state.json');
+    const rec = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const driver = rec.cgroup.driver;
+    expect(driver).toBe(rec.cgroup.v1 ? 'hybrid' : 'v2');
+    delete rec.cgroup.driver;
+    fs.writeFileSync(file, JSON.stringify(rec));
+
+    expect(sb.tsrunc(['pause', id]).status).toBe(0);
+    expect(JSON.parse(sb.tsrunc(['state', id]).stdout).status).toBe('paused');
+    expect(sb.tsrunc(['resume', id]).status).toBe(0);
+    expect(JSON.parse(sb.tsrunc(['ps', '--format', 'json', id]).stdout)).toEqual([rec.pid]);
+    const upd = sb.tsrunc(['update', '--pids-limit', '7', id]);
+    expect(upd.stderr).toBe('');
+    expect(fs.readFileSync(path.join(rec.cgroup.v1?.pids ?? rec.cgroup.unified, 'pids.max'), 'utf8').trim()).toBe('7');
+    // The record written back by update names the driver it inferred.
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).cgroup.driver).toBe(driver);
+    expect(sb.tsrunc(['kill', '--all', id, 'KILL']).status).toBe(0);
+    await waitFor(() => !alive(rec.pid), 'the container process to die');
+    expect(sb.tsrunc(['delete', id]).status).toBe(0);
+    expect(cgroupLeftovers(cg)).toEqual([]);
+  });
+});

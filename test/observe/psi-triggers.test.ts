@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { statusCode } from '../../src/container/exit-status.js';
+import { statusCode } from '../../src/container/lifecycle/exit-status.js';
 import { closeTriggers, openPsiTriggers } from '../../src/observe/psi-triggers.js';
 
 const dirs: string[] = [];

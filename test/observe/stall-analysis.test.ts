@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS, analyse, attributeCpuStall, findingsOf, offendersOf, type Observed } from '../../src/observe/stall-analysis.js';
 import { formatStallTable } from '../../src/observe/stall-table.js';
-import { type Sample, parseCpuList, windowOf } from '../../src/observe/sample.js';
+import { parseCpuList } from '../../src/cgroups/stats.js';
+import { type Sample, windowOf } from '../../src/observe/sample.js';
 import { zeroCounters } from '../../src/observe/counters.js';
 
 function sample(over: Partial<Sample> = {}): Sample {

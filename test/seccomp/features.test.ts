@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateFeaturesJson } from '../../src/spec/features.js';
+import { validateFeaturesJson } from '../../src/host/features.js';
 
 const TSRUNC = path.resolve(__dirname, '..', '..', 'dist', 'tsrunc');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TsruncError } from '../../src/errors.js';
-import { validateFeaturesJson } from '../../src/spec/features.js';
+import { validateFeaturesJson } from '../../src/host/features.js';
 import { parseState, validateStateJson } from '../../src/spec/state.js';
 import { SPEC_VERSION, SPEC_VERSION_MIN } from '../../src/spec/version.js';
 
