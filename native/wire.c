@@ -1,76 +1,28 @@
 /*
- * Bounds-checked decoder of wire.h plans. Every read goes through the cursor,
- * which refuses to step past the end; nothing is trusted until the whole plan
- * has been checked, so the init never runs half of a malformed plan.
+ * Bounds-checked decoder of plans and messages, by the generated field table
+ * (wire_gen.c): each field goes to its offset in the op's argument struct. Every read
+ * goes through the cursor, which refuses to step past the end; nothing is trusted
+ * until the whole plan has been checked, so the init never runs half of a malformed
+ * plan. And the encoder of the init's messages, by the same table.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire_read.h"
+#include "wire.h"
 
-#define F(n, k) { n, WK_##k }
-#define OP(code, ...) [code] = { #code, __VA_ARGS__ }
-
-/* Field names follow the comments of wire.h (snake_case where they have spaces). */
-static const struct wire_op_def defs[] = {
-	OP(OP_SETNS, 2, { F("nstype", U64), F("path", STR) }),
-	OP(OP_UNSHARE, 1, { F("flags", U64) }),
-	OP(OP_FORK, 0, { { 0, 0 } }),
-	OP(OP_SYNC, 1, { F("tag", U64) }),
-	OP(OP_SETHOSTNAME, 1, { F("name", STR) }),
-	OP(OP_SETDOMAINNAME, 1, { F("name", STR) }),
-	OP(OP_PROPAGATION, 2, { F("path", STR), F("flags", U64) }),
-	OP(OP_ROOTFS, 1, { F("rootfs", STR) }),
-	OP(OP_MOUNT, 9,
-	   { F("source", STR), F("dest", STR), F("fstype", STR), F("flags", U64), F("propagation", U64V),
-	     F("data", STR), F("attr_set", U64), F("attr_clr", U64), F("mflags", U64) }),
-	OP(OP_MKNOD, 7,
-	   { F("path", STR), F("type", U64), F("major", U64), F("minor", U64), F("mode", U64), F("uid", U64),
-	     F("gid", U64) }),
-	OP(OP_SYMLINK, 2, { F("target", STR), F("linkpath", STR) }),
-	OP(OP_PIVOT_ROOT, 0, { { 0, 0 } }),
-	OP(OP_MOVE_ROOT, 0, { { 0, 0 } }),
-	OP(OP_MASK_PATH, 1, { F("path", STR) }),
-	OP(OP_READONLY_PATH, 1, { F("path", STR) }),
-	OP(OP_ROOT_READONLY, 0, { { 0, 0 } }),
-	OP(OP_SYSCTL, 2, { F("key", STR), F("value", STR) }),
-	OP(OP_RLIMIT, 3, { F("resource", U64), F("soft", U64), F("hard", U64) }),
-	OP(OP_OOM_SCORE_ADJ, 1, { F("value", U64) }),
-	OP(OP_CHDIR, 1, { F("path", STR) }),
-	OP(OP_IDENTITY, 3, { F("uid", U64), F("gid", U64), F("groups", U64V) }),
-	OP(OP_UMASK, 1, { F("mask", U64) }),
-	OP(OP_CAPS_BOUNDING, 1, { F("bounding", U64) }),
-	OP(OP_CAPS, 4, { F("effective", U64), F("permitted", U64), F("inheritable", U64), F("ambient", U64) }),
-	OP(OP_NO_NEW_PRIVS, 0, { { 0, 0 } }),
-	OP(OP_FIFO_OPEN, 1, { F("path", STR) }),
-	OP(OP_RESOLVE_EXEC, 2, { F("argv0", STR), F("search_path", STR) }),
-	OP(OP_DETACH, 0, { { 0, 0 } }),
-	OP(OP_WAIT_FIFO, 0, { { 0, 0 } }),
-	OP(OP_EXEC, 2, { F("argv", STRV), F("envp", STRV) }),
-	OP(OP_TIMENS_OFFSET, 3, { F("clock", U64), F("seconds", U64), F("nanoseconds", U64) }),
-	OP(OP_SETSID, 0, { { 0, 0 } }),
-	OP(OP_CLOSE_DEVNULL, 0, { { 0, 0 } }),
-	OP(OP_SECCOMP, 3, { F("flags", U64), F("when", U64), F("program", U64V) }),
-	OP(OP_PERSONALITY, 1, { F("persona", U64) }),
-	OP(OP_SCHEDULER, 7,
-	   { F("policy", U64), F("flags", U64), F("nice", U64), F("priority", U64), F("runtime", U64),
-	     F("deadline", U64), F("period", U64) }),
-	OP(OP_IOPRIO, 1, { F("ioprio", U64) }),
-	OP(OP_CPU_AFFINITY, 1, { F("mask", U64V) }),
-	OP(OP_MEMPOLICY, 2, { F("mode", U64), F("nodemask", U64V) }),
-	OP(OP_SESSION_KEYRING, 2, { F("name", STR), F("perm", U64) }),
-	OP(OP_LSM_LABEL, 2, { F("attr", STR), F("value", STR) }),
-	OP(OP_CONSOLE, 5, { F("rows", U64), F("cols", U64), F("uid", U64), F("gid", U64), F("flags", U64) }),
-	OP(OP_HOOK_STATE, 0, { { 0, 0 } }),
-	OP(OP_RUN_HOOK, 5, { F("path", STR), F("argv", STRV), F("envp", STRV), F("timeout_ms", U64), F("name", STR) }),
-};
-
-const struct wire_op_def *wire_op_def(uint32_t code)
+const struct wire_def *wire_op_def(uint32_t code)
 {
-	if (code >= sizeof(defs) / sizeof(defs[0]) || defs[code].name == NULL)
+	if (code >= wire_op_defs_len || wire_op_defs[code].name == NULL)
 		return NULL;
-	return &defs[code];
+	return &wire_op_defs[code];
+}
+
+const struct wire_def *wire_msg_def(uint32_t code)
+{
+	if (code >= wire_msg_defs_len || wire_msg_defs[code].name == NULL)
+		return NULL;
+	return &wire_msg_defs[code];
 }
 
 struct cursor {
@@ -79,14 +31,26 @@ struct cursor {
 	size_t off;
 };
 
-static uint32_t le32(const uint8_t *p)
+uint32_t wire_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static uint64_t le64(const uint8_t *p)
 {
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+	return (uint64_t)wire_le32(p) | (uint64_t)wire_le32(p + 4) << 32;
+}
+
+void wire_put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	wire_put_le32(p, (uint32_t)v);
+	wire_put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
 static size_t left(const struct cursor *c)
@@ -98,7 +62,7 @@ static int take_u32(struct cursor *c, uint32_t *v)
 {
 	if (left(c) < 4)
 		return -1;
-	*v = le32(c->p + c->off);
+	*v = wire_le32(c->p + c->off);
 	c->off += 4;
 	return 0;
 }
@@ -139,18 +103,20 @@ static int take_str(struct cursor *c, const char **s, uint32_t *len, const char 
 	return 0;
 }
 
-static int take_field(struct cursor *c, enum wire_kind kind, union wire_value *v, const char **what)
+/* One field into its place in the argument struct at base. */
+static int take_field(struct cursor *c, const struct wire_field *f, uint8_t *base, const char **what)
 {
 	uint32_t n;
-	switch (kind) {
+	struct wire_list *list = (struct wire_list *)(base + f->off);
+	switch (f->kind) {
 	case WK_U64:
-		if (take_u64(c, &v->u64) < 0) {
+		if (take_u64(c, (uint64_t *)(base + f->off)) < 0) {
 			*what = "truncated u64";
 			return -1;
 		}
 		return 0;
 	case WK_STR:
-		return take_str(c, &v->str.s, &v->str.len, what);
+		return take_str(c, (const char **)(base + f->off), (uint32_t *)(base + f->len_off), what);
 	case WK_STRV:
 		if (take_u32(c, &n) < 0) {
 			*what = "truncated strv count";
@@ -161,8 +127,8 @@ static int take_field(struct cursor *c, enum wire_kind kind, union wire_value *v
 			*what = "strv count exceeds its payload";
 			return -1;
 		}
-		v->list.count = n;
-		v->list.items = c->p + c->off;
+		list->count = n;
+		list->items = c->p + c->off;
 		for (uint32_t i = 0; i < n; i++) {
 			const char *s;
 			uint32_t len;
@@ -179,13 +145,26 @@ static int take_field(struct cursor *c, enum wire_kind kind, union wire_value *v
 			*what = "u64v count exceeds its payload";
 			return -1;
 		}
-		v->list.count = n;
-		v->list.items = c->p + c->off;
+		list->count = n;
+		list->items = c->p + c->off;
 		c->off += (size_t)n * 8;
 		return 0;
 	}
 	*what = "unknown field kind";
 	return -1;
+}
+
+/* Every field of def from the payload in c, which they must fill exactly. */
+static int take_fields(struct cursor *c, const struct wire_def *def, void *args, const char **what)
+{
+	for (unsigned f = 0; f < def->nfields; f++)
+		if (take_field(c, &def->fields[f], args, what) < 0)
+			return -1;
+	if (c->off != c->len) {
+		*what = "trailing bytes in payload";
+		return -1;
+	}
+	return 0;
 }
 
 static int reject(struct wire_error *err, size_t off, int64_t op, const char *what, int e)
@@ -205,7 +184,7 @@ int wire_parse_plan(const uint8_t *buf, size_t len, struct wire_plan *plan, stru
 	plan->count = 0;
 	plan->ops = NULL;
 	if (len > WIRE_MAX_PLAN)
-		return reject(err, 0, -1, "plan larger than 4 MiB", E2BIG);
+		return reject(err, 0, -1, "plan over WIRE_MAX_PLAN bytes", E2BIG);
 	if (take_u32(&c, &magic) < 0 || take_u32(&c, &version) < 0 || take_u32(&c, &count) < 0)
 		return reject(err, c.off, -1, "truncated header", EINVAL);
 	if (magic != TSRUNC_WIRE_MAGIC)
@@ -230,7 +209,7 @@ int wire_parse_plan(const uint8_t *buf, size_t len, struct wire_plan *plan, stru
 			reject(err, at, i, "truncated op header", EINVAL);
 			goto bad;
 		}
-		const struct wire_op_def *def = wire_op_def(code);
+		const struct wire_def *def = wire_op_def(code);
 		if (def == NULL) {
 			reject(err, at, i, "unknown op code", EINVAL);
 			goto bad;
@@ -243,14 +222,8 @@ int wire_parse_plan(const uint8_t *buf, size_t len, struct wire_plan *plan, stru
 		struct cursor pc = { c.p + c.off, plen, 0 };
 		ops[i].code = code;
 		ops[i].def = def;
-		for (unsigned f = 0; f < def->nfields; f++) {
-			if (take_field(&pc, def->fields[f].kind, &ops[i].f[f], &what) < 0) {
-				reject(err, c.off + pc.off, i, what, EINVAL);
-				goto bad;
-			}
-		}
-		if (pc.off != plen) {
-			reject(err, c.off + pc.off, i, "trailing bytes in payload", EINVAL);
+		if (take_fields(&pc, def, &ops[i].a, &what) < 0) {
+			reject(err, c.off + pc.off, i, what, EINVAL);
 			goto bad;
 		}
 		c.off += plen;
@@ -283,9 +256,51 @@ void wire_strv_fill(const struct wire_list *l, char **out)
 {
 	const uint8_t *p = l->items;
 	for (uint32_t i = 0; i < l->count; i++) {
-		uint32_t n = le32(p);
+		uint32_t n = wire_le32(p);
 		out[i] = (char *)(p + 4);
 		p += 4 + (size_t)n + 1;
 	}
 	out[l->count] = NULL;
+}
+
+int wire_parse_msg(uint32_t type, const uint8_t *buf, size_t len, union wire_msg_args *args, const char **what)
+{
+	const struct wire_def *def = wire_msg_def(type);
+	struct cursor c = { buf, len, 0 };
+	if (def == NULL) {
+		*what = "unknown message type";
+		return -1;
+	}
+	memset(args, 0, sizeof(*args));
+	return take_fields(&c, def, args, what);
+}
+
+size_t wire_encode_msg(uint32_t type, const union wire_msg_args *args, uint8_t *out, size_t cap)
+{
+	const struct wire_def *def = wire_msg_def(type);
+	const uint8_t *base = (const uint8_t *)args;
+	unsigned nf = def ? def->nfields : 0;
+	size_t n = 8;
+	/* Messages carry u64 and str only (gen-wire.mjs refuses anything else). */
+	for (unsigned f = 0; f < nf; f++)
+		n += def->fields[f].kind == WK_U64 ? 8 : 4 + (size_t)*(const uint32_t *)(base + def->fields[f].len_off) + 1;
+	if (cap < n)
+		return n;
+	wire_put_le32(out, type);
+	wire_put_le32(out + 4, (uint32_t)(n - 8));
+	uint8_t *p = out + 8;
+	for (unsigned f = 0; f < nf; f++) {
+		const struct wire_field *fd = &def->fields[f];
+		if (fd->kind == WK_U64) {
+			put_le64(p, *(const uint64_t *)(base + fd->off));
+			p += 8;
+			continue;
+		}
+		uint32_t len = *(const uint32_t *)(base + fd->len_off);
+		wire_put_le32(p, len);
+		memcpy(p + 4, *(const char *const *)(base + fd->off), len);
+		p[4 + len] = 0;
+		p += 4 + (size_t)len + 1;
+	}
+	return n;
 }

@@ -15,9 +15,9 @@
 
 #include "init.h"
 
-int op_personality(struct init *c, const struct wire_op *op)
+int op_personality(struct init *c, const struct op_personality_args *a)
 {
-	unsigned long persona = (unsigned long)U64(op, 0);
+	unsigned long persona = (unsigned long)a->persona;
 	if (personality(persona) < 0)
 		return fail(c, errno, "personality(%#lx)", persona);
 	return 0;
@@ -34,30 +34,30 @@ struct sched_attr_v1 {
 	uint32_t util_min, util_max;
 };
 
-int op_scheduler(struct init *c, const struct wire_op *op)
+int op_scheduler(struct init *c, const struct op_scheduler_args *a)
 {
-	struct sched_attr_v1 a;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.policy = (uint32_t)U64(op, 0);
-	a.flags = U64(op, 1);
-	a.nice = (int32_t)(int64_t)U64(op, 2);
-	a.priority = (uint32_t)U64(op, 3);
-	a.runtime = U64(op, 4);
-	a.deadline = U64(op, 5);
-	a.period = U64(op, 6);
-	a.util_max = 1024; /* only read with SCHED_FLAG_UTIL_CLAMP_MAX: "no clamp" */
-	if (syscall(SYS_sched_setattr, 0, &a, 0U) < 0)
-		return fail(c, errno, "sched_setattr(policy %u, flags %#llx, nice %d, priority %u)", a.policy,
-			    (unsigned long long)a.flags, a.nice, a.priority);
+	struct sched_attr_v1 s;
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.policy = (uint32_t)a->policy;
+	s.flags = a->flags;
+	s.nice = (int32_t)(int64_t)a->nice;
+	s.priority = (uint32_t)a->priority;
+	s.runtime = a->runtime;
+	s.deadline = a->deadline;
+	s.period = a->period;
+	s.util_max = 1024; /* only read with SCHED_FLAG_UTIL_CLAMP_MAX: "no clamp" */
+	if (syscall(SYS_sched_setattr, 0, &s, 0U) < 0)
+		return fail(c, errno, "sched_setattr(policy %u, flags %#llx, nice %d, priority %u)", s.policy,
+			    (unsigned long long)s.flags, s.nice, s.priority);
 	return 0;
 }
 
-int op_ioprio(struct init *c, const struct wire_op *op)
+int op_ioprio(struct init *c, const struct op_ioprio_args *a)
 {
 	const int who_process = 1; /* IOPRIO_WHO_PROCESS */
-	if (syscall(SYS_ioprio_set, who_process, 0, (int)U64(op, 0)) < 0)
-		return fail(c, errno, "ioprio_set(%#llx)", (unsigned long long)U64(op, 0));
+	if (syscall(SYS_ioprio_set, who_process, 0, (int)a->ioprio) < 0)
+		return fail(c, errno, "ioprio_set(%#llx)", (unsigned long long)a->ioprio);
 	return 0;
 }
 
@@ -74,9 +74,9 @@ static unsigned long *mask_words(struct init *c, const struct wire_list *l, cons
 	return m;
 }
 
-int op_cpu_affinity(struct init *c, const struct wire_op *op)
+int op_cpu_affinity(struct init *c, const struct op_cpu_affinity_args *a)
 {
-	const struct wire_list *l = LIST(op, 0);
+	const struct wire_list *l = &a->mask;
 	if (l->count == 0 || l->count > 128)
 		return fail(c, EINVAL, "CPU mask of %u words", l->count);
 	unsigned long *m = mask_words(c, l, "CPU mask");
@@ -90,9 +90,9 @@ int op_cpu_affinity(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_mempolicy(struct init *c, const struct wire_op *op)
+int op_mempolicy(struct init *c, const struct op_mempolicy_args *a)
 {
-	const struct wire_list *l = LIST(op, 1);
+	const struct wire_list *l = &a->nodemask;
 	if (l->count > 16)
 		return fail(c, EINVAL, "node mask of %u words", l->count);
 	unsigned long *m = NULL;
@@ -100,21 +100,21 @@ int op_mempolicy(struct init *c, const struct wire_op *op)
 		return -1;
 	/* The kernel reads maxnode - 1 bits. */
 	unsigned long maxnode = l->count ? (unsigned long)l->count * 64 + 1 : 0;
-	long rc = syscall(SYS_set_mempolicy, (int)U64(op, 0), m, maxnode);
+	long rc = syscall(SYS_set_mempolicy, (int)a->mode, m, maxnode);
 	int err = errno;
 	free(m);
 	if (rc < 0)
-		return fail(c, err, "set_mempolicy(%#llx)", (unsigned long long)U64(op, 0));
+		return fail(c, err, "set_mempolicy(%#llx)", (unsigned long long)a->mode);
 	return 0;
 }
 
-int op_session_keyring(struct init *c, const struct wire_op *op)
+int op_session_keyring(struct init *c, const struct op_session_keyring_args *a)
 {
-	const char *name = STR(op, 0);
-	uint32_t add = (uint32_t)U64(op, 1);
+	const char *name = a->name;
+	uint32_t add = (uint32_t)a->perm;
 	long id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name);
-	if (id < 0 && errno == ENOSYS)
-		return 0; /* a kernel without keyrings: nothing to isolate (runc agrees) */
+	if (id < 0 && errno == ENOSYS && (a->flags & KEYRING_ENOSYS_OK))
+		return 0; /* a kernel without keyrings: the plan says that is fine */
 	if (id < 0)
 		return fail(c, errno, "join session keyring %s", name);
 	/* The description is "type;uid;gid;perm;name": the perm is the 4th field, in hex. */
@@ -138,13 +138,13 @@ int op_session_keyring(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_lsm_label(struct init *c, const struct wire_op *op)
+int op_lsm_label(struct init *c, const struct op_lsm_label_args *a)
 {
-	const char *attr = STR(op, 0);
+	const char *attr = a->attr;
 	char rel[128];
 	if (attr[0] == 0 || attr[0] == '/' || strstr(attr, "..") != NULL)
 		return fail(c, EINVAL, "bad LSM attribute %s", attr);
 	if ((size_t)snprintf(rel, sizeof(rel), "attr/%s", attr) >= sizeof(rel))
 		return fail(c, ENAMETOOLONG, "LSM attribute %s", attr);
-	return proc_write(c, rel, 1, STR(op, 1));
+	return proc_write(c, rel, 1, a->value);
 }

@@ -37,12 +37,12 @@ static int mount_dev_console(struct init *c, int slave)
 	return 0;
 }
 
-int op_console(struct init *c, const struct wire_op *op)
+int op_console(struct init *c, const struct op_console_args *a)
 {
-	struct winsize ws = { .ws_row = (unsigned short)U64(op, 0), .ws_col = (unsigned short)U64(op, 1) };
-	uid_t uid = (uid_t)U64(op, 2);
-	gid_t gid = (gid_t)U64(op, 3);
-	uint64_t flags = U64(op, 4);
+	struct winsize ws = { .ws_row = (unsigned short)a->rows, .ws_col = (unsigned short)a->cols };
+	uid_t uid = (uid_t)a->uid;
+	gid_t gid = (gid_t)a->gid;
+	uint64_t flags = a->flags;
 	char b;
 
 	if (c->sock < 0)
@@ -75,7 +75,8 @@ int op_console(struct init *c, const struct wire_op *op)
 	if ((flags & CONSOLE_DEV_CONSOLE) && mount_dev_console(c, slave) < 0)
 		goto fail_reported;
 	/* tsrunc copies the master out of our fd table (pidfd_getfd) and answers 'g'. */
-	if (send_u64_msg(c->sock, MSG_CONSOLE_FD, (uint64_t)master) < 0 || read_full(c->sock, &b, 1) != 1 || b != 'g')
+	union wire_msg_args m = { .console_fd = { .fd = (uint64_t)master } };
+	if (send_message(c->sock, MSG_CONSOLE_FD, &m, 0) < 0 || read_full(c->sock, &b, 1) != 1 || b != 'g')
 		_exit(1);
 	close(master);
 	for (int fd = 0; fd < 3; fd++)

@@ -1,7 +1,7 @@
 /*
- * tsrunc-init internals: the state that lives across ops, and the op handlers.
- *
- * Every handler takes the decoded op and returns 0, or -1 after fail() has
+ * tsrunc-init internals: the state that lives across ops, and the helpers of the op
+ * handlers. The handlers' prototypes are generated (build/gen/init_ops.h): each takes
+ * its op's argument struct, fields by name, and returns 0, or -1 after fail() has
  * recorded errno and a detail; main.c turns that into MSG_ERROR and exit(1).
  */
 #ifndef TSRUNC_INIT_H
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../wire_read.h"
+#include "../wire.h"
 
 struct sock_filter;
 
@@ -31,19 +31,16 @@ struct init {
 	int seccomp_done;      /* loaded already (SECCOMP_WHEN_NOW) */
 	char *hook_state;        /* OP_HOOK_STATE: the state JSON for OP_RUN_HOOK, NULL before */
 	uint32_t hook_state_len;
+	uint32_t step;   /* index of the op being run, for the errors reported later (seccomp, hooks) */
 	int err;         /* errno of the failure being reported */
 	char detail[1024];
 };
 
-/* Accessors of decoded op fields, by index in wire order. */
-#define U64(op, i) ((op)->f[i].u64)
-#define STR(op, i) ((op)->f[i].str.s)
-#define LIST(op, i) (&(op)->f[i].list)
-
 /* report.c */
 int fail(struct init *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int send_msg(int sock, uint32_t type, const void *payload, uint32_t len);
-int send_u64_msg(int sock, uint32_t type, uint64_t v);
+/* A message (wire.h) with the fields in *args: 0, or -1 with errno. write_only: with
+ * write(2), never sendmsg (a seccomp filter may hand sendmsg to a notify agent). */
+int send_message(int fd, uint32_t type, const union wire_msg_args *args, int write_only);
 void report_error(struct init *c, uint32_t step, uint32_t op);
 int read_full(int fd, void *buf, size_t len); /* 1 done, 0 EOF, -1 error */
 void say(const char *a, const char *b, const char *c); /* to fd 2, best effort */
@@ -60,65 +57,21 @@ int fd_path(int fd, char buf[static 32]); /* "/proc/self/fd/N" */
 
 /* mounts.c */
 int devnull_prepare(struct init *c, int first);
-int op_rootfs(struct init *c, const struct wire_op *op);
-int op_mount(struct init *c, const struct wire_op *op);
-int op_propagation(struct init *c, const struct wire_op *op);
-int op_mknod(struct init *c, const struct wire_op *op);
-int op_symlink(struct init *c, const struct wire_op *op);
-int op_pivot_root(struct init *c, const struct wire_op *op);
-int op_move_root(struct init *c, const struct wire_op *op);
-int op_mask_path(struct init *c, const struct wire_op *op);
-int op_readonly_path(struct init *c, const struct wire_op *op);
-int op_root_readonly(struct init *c, const struct wire_op *op);
 
 /* proc.c: procfs files written through a verified handle. */
 int proc_write(struct init *c, const char *rel, int self, const char *value);
-int op_sysctl(struct init *c, const struct wire_op *op);
-int op_oom_score_adj(struct init *c, const struct wire_op *op);
-int op_timens_offset(struct init *c, const struct wire_op *op);
 int proc_verify_mounted(struct init *c);
 
 /* process.c */
-int op_setns(struct init *c, const struct wire_op *op);
-int op_unshare(struct init *c, const struct wire_op *op);
-int op_fork(struct init *c, const struct wire_op *op);
-int op_sync(struct init *c, const struct wire_op *op);
-int op_hostname(struct init *c, const struct wire_op *op);
-int op_rlimit(struct init *c, const struct wire_op *op);
-int op_chdir(struct init *c, const struct wire_op *op);
-int op_identity(struct init *c, const struct wire_op *op);
-int op_umask(struct init *c, const struct wire_op *op);
-int op_caps_bounding(struct init *c, const struct wire_op *op);
-int op_caps(struct init *c, const struct wire_op *op);
-int op_no_new_privs(struct init *c, const struct wire_op *op);
-int op_fifo_open(struct init *c, const struct wire_op *op);
-int op_resolve_exec(struct init *c, const struct wire_op *op);
-int op_detach(struct init *c, const struct wire_op *op);
-int op_wait_fifo(struct init *c, const struct wire_op *op);
-int op_exec(struct init *c, const struct wire_op *op, uint32_t step);
-int op_setsid(struct init *c, const struct wire_op *op);
-int op_close_devnull(struct init *c, const struct wire_op *op);
 void reset_signals(void);
 
 /* seccomp.c */
-int op_seccomp(struct init *c, const struct wire_op *op, uint32_t step);
 /* Loads a filter kept for exec; on failure reports it and exits (never execs unfiltered). */
 void seccomp_load_staged(struct init *c);
 
-/* confine.c */
-int op_personality(struct init *c, const struct wire_op *op);
-int op_scheduler(struct init *c, const struct wire_op *op);
-int op_ioprio(struct init *c, const struct wire_op *op);
-int op_cpu_affinity(struct init *c, const struct wire_op *op);
-int op_mempolicy(struct init *c, const struct wire_op *op);
-int op_session_keyring(struct init *c, const struct wire_op *op);
-int op_lsm_label(struct init *c, const struct wire_op *op);
+/* hooks.c: the hook runner. */
+int read_hook_state(struct init *c, int fd);
 
-/* console.c */
-int op_console(struct init *c, const struct wire_op *op);
-
-/* hooks.c: createContainer and startContainer hooks. */
-int op_hook_state(struct init *c, const struct wire_op *op);
-int op_run_hook(struct init *c, const struct wire_op *op);
+#include "init_ops.h"
 
 #endif

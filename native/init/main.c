@@ -1,16 +1,19 @@
 /*
  * tsrunc-init <sock fd> <parent pid>
  *
- * Started by libtsrunc-spawn from a sealed memfd. It reads one plan (wire.h)
- * from the socket, validates all of it, then runs its ops strictly in order.
- * The first failing op is reported as MSG_ERROR{step, op, errno, detail} and
- * the init exits 1; it decides nothing on its own.
+ * Started by libtsrunc-spawn from a sealed memfd. It reads one plan (wire-table.ts)
+ * from the socket, validates all of it, then runs its ops strictly in order through
+ * their generated dispatch (run_op). The first failing op is reported as
+ * MSG_ERROR{step, op, errnum, detail} and the init exits 1; it decides nothing on its own.
+ *
+ * tsrunc-init --run-hook: the runner of tsrunc's own hooks (run_hooks_main).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -35,69 +38,19 @@ static __attribute__((noreturn)) void die(struct init *c, uint32_t step, uint32_
 	_exit(1);
 }
 
-static int run(struct init *c, const struct wire_op *op, uint32_t step)
-{
-	switch (op->code) {
-	case OP_SETNS: return op_setns(c, op);
-	case OP_UNSHARE: return op_unshare(c, op);
-	case OP_FORK: return op_fork(c, op);
-	case OP_SYNC: return op_sync(c, op);
-	case OP_SETHOSTNAME:
-	case OP_SETDOMAINNAME: return op_hostname(c, op);
-	case OP_PROPAGATION: return op_propagation(c, op);
-	case OP_ROOTFS: return op_rootfs(c, op);
-	case OP_MOUNT: return op_mount(c, op);
-	case OP_MKNOD: return op_mknod(c, op);
-	case OP_SYMLINK: return op_symlink(c, op);
-	case OP_PIVOT_ROOT: return op_pivot_root(c, op);
-	case OP_MOVE_ROOT: return op_move_root(c, op);
-	case OP_MASK_PATH: return op_mask_path(c, op);
-	case OP_READONLY_PATH: return op_readonly_path(c, op);
-	case OP_ROOT_READONLY: return op_root_readonly(c, op);
-	case OP_SYSCTL: return op_sysctl(c, op);
-	case OP_RLIMIT: return op_rlimit(c, op);
-	case OP_OOM_SCORE_ADJ: return op_oom_score_adj(c, op);
-	case OP_CHDIR: return op_chdir(c, op);
-	case OP_IDENTITY: return op_identity(c, op);
-	case OP_UMASK: return op_umask(c, op);
-	case OP_CAPS_BOUNDING: return op_caps_bounding(c, op);
-	case OP_CAPS: return op_caps(c, op);
-	case OP_NO_NEW_PRIVS: return op_no_new_privs(c, op);
-	case OP_FIFO_OPEN: return op_fifo_open(c, op);
-	case OP_RESOLVE_EXEC: return op_resolve_exec(c, op);
-	case OP_DETACH: return op_detach(c, op);
-	case OP_WAIT_FIFO: return op_wait_fifo(c, op);
-	case OP_EXEC: return op_exec(c, op, step);
-	case OP_TIMENS_OFFSET: return op_timens_offset(c, op);
-	case OP_SETSID: return op_setsid(c, op);
-	case OP_CLOSE_DEVNULL: return op_close_devnull(c, op);
-	case OP_SECCOMP: return op_seccomp(c, op, step);
-	case OP_PERSONALITY: return op_personality(c, op);
-	case OP_SCHEDULER: return op_scheduler(c, op);
-	case OP_IOPRIO: return op_ioprio(c, op);
-	case OP_CPU_AFFINITY: return op_cpu_affinity(c, op);
-	case OP_MEMPOLICY: return op_mempolicy(c, op);
-	case OP_SESSION_KEYRING: return op_session_keyring(c, op);
-	case OP_LSM_LABEL: return op_lsm_label(c, op);
-	case OP_CONSOLE: return op_console(c, op);
-	case OP_HOOK_STATE: return op_hook_state(c, op);
-	case OP_RUN_HOOK: return op_run_hook(c, op);
-	}
-	return fail(c, EINVAL, "unknown op %u", op->code); /* the decoder already refused it */
-}
-
-static uint8_t *read_plan(struct init *c, uint32_t *len)
+/* One MSG_PLAN frame from fd. */
+static uint8_t *read_plan(struct init *c, int fd, uint32_t *len)
 {
 	uint8_t head[8];
-	int r = read_full(c->sock, head, sizeof(head));
+	int r = read_full(fd, head, sizeof(head));
 	if (r == 0)
 		_exit(1); /* tsrunc went away before sending anything */
 	if (r < 0) {
 		fail(c, errno, "read the plan header");
 		return NULL;
 	}
-	uint32_t type = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;
-	*len = (uint32_t)head[4] | (uint32_t)head[5] << 8 | (uint32_t)head[6] << 16 | (uint32_t)head[7] << 24;
+	uint32_t type = wire_le32(head);
+	*len = wire_le32(head + 4);
 	if (type != MSG_PLAN) {
 		fail(c, EPROTO, "expected MSG_PLAN, got message type %u", type);
 		return NULL;
@@ -111,7 +64,7 @@ static uint8_t *read_plan(struct init *c, uint32_t *len)
 		fail(c, ENOMEM, "plan of %u bytes", *len);
 		return NULL;
 	}
-	r = read_full(c->sock, buf, *len);
+	r = read_full(fd, buf, *len);
 	if (r == 0 && *len != 0)
 		_exit(1);
 	if (r < 0) {
@@ -121,13 +74,72 @@ static uint8_t *read_plan(struct init *c, uint32_t *len)
 	return buf;
 }
 
+/* Reads and decodes the plan from fd; on failure reports it and exits. */
+static void load_plan(struct init *c, int fd, struct wire_plan *plan)
+{
+	uint32_t len;
+	uint8_t *buf = read_plan(c, fd, &len);
+	if (buf == NULL)
+		die(c, STEP_READ_PLAN, 0);
+	struct wire_error err;
+	if (wire_parse_plan(buf, len, plan, &err) < 0) {
+		if (err.op < 0)
+			fail(c, err.err, "plan header at byte %zu: %s", err.offset, err.what);
+		else
+			fail(c, err.err, "plan op %lld at byte %zu: %s", (long long)err.op, err.offset, err.what);
+		die(c, STEP_READ_PLAN, 0);
+	}
+	/* buf stays: the plan's strings point into it until exec or exit. */
+}
+
+static void run_plan(struct init *c, const struct wire_plan *plan)
+{
+	for (uint32_t i = 0; i < plan->count; i++) {
+		c->detail[0] = 0;
+		c->step = i;
+		if (run_op(c, &plan->ops[i]) < 0)
+			die(c, i, plan->ops[i].code);
+	}
+}
+
+/*
+ * tsrunc-init --run-hook: tsrunc's own hooks (prestart, createRuntime, poststart,
+ * poststop) through the same runner as the container's. stdin holds what the socket
+ * would carry: a MSG_PLAN frame of OP_RUN_HOOKs, then the state frame (the answer to
+ * OP_HOOK_STATE); failures go to stdout as MSG_ERROR frames. Only hooks run here, in
+ * the runtime's namespaces.
+ */
+static int run_hooks_main(void)
+{
+	struct init c = { .sock = 1, .rootfd = -1, .devnull = -1, .fifo = -1 };
+	struct wire_plan plan;
+	/* As the init: no ptrace or /proc access from others while it runs, and gone with tsrunc. */
+	if (prctl(PR_SET_DUMPABLE, 0UL, 0UL, 0UL, 0UL) < 0 || prctl(PR_SET_PDEATHSIG, (unsigned long)SIGKILL, 0UL, 0UL, 0UL) < 0) {
+		fail(&c, errno, "prctl");
+		die(&c, STEP_INIT_START, 0);
+	}
+	load_plan(&c, 0, &plan);
+	for (uint32_t i = 0; i < plan.count; i++) {
+		if (plan.ops[i].code != OP_RUN_HOOK) {
+			fail(&c, EINVAL, "--run-hook runs OP_RUN_HOOK only, not %s", plan.ops[i].def->name);
+			die(&c, i, plan.ops[i].code);
+		}
+	}
+	if (read_hook_state(&c, 0) < 0)
+		die(&c, STEP_READ_PLAN, 0);
+	run_plan(&c, &plan);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct init c = { .sock = -1, .rootfd = -1, .devnull = -1, .fifo = -1 };
+	if (argc == 2 && strcmp(argv[1], "--run-hook") == 0)
+		return run_hooks_main();
 	long sock = argc == 3 ? parse_num(argv[1]) : -1;
 	long ppid = argc == 3 ? parse_num(argv[2]) : -1;
 	if (sock < 0 || ppid < 0) {
-		say("usage: tsrunc-init <sock fd> <parent pid> (started by tsrunc only)\n", "", "");
+		say("usage: tsrunc-init <sock fd> <parent pid> (started by tsrunc only), or tsrunc-init --run-hook\n", "", "");
 		return 1;
 	}
 	c.sock = (int)sock;
@@ -154,25 +166,9 @@ int main(int argc, char **argv)
 	if (devnull_prepare(&c, 1) < 0)
 		die(&c, STEP_INIT_START, 0);
 
-	uint32_t len;
-	uint8_t *buf = read_plan(&c, &len);
-	if (buf == NULL)
-		die(&c, STEP_READ_PLAN, 0);
 	struct wire_plan plan;
-	struct wire_error err;
-	if (wire_parse_plan(buf, len, &plan, &err) < 0) {
-		if (err.op < 0)
-			fail(&c, err.err, "plan header at byte %zu: %s", err.offset, err.what);
-		else
-			fail(&c, err.err, "plan op %lld at byte %zu: %s", (long long)err.op, err.offset, err.what);
-		die(&c, STEP_READ_PLAN, 0);
-	}
-
-	for (uint32_t i = 0; i < plan.count; i++) {
-		c.detail[0] = 0;
-		if (run(&c, &plan.ops[i], i) < 0)
-			die(&c, i, plan.ops[i].code);
-	}
+	load_plan(&c, c.sock, &plan);
+	run_plan(&c, &plan);
 	/* A plan without OP_EXEC (tests, probes) ends here. */
 	return 0;
 }

@@ -98,9 +98,9 @@ drop:
 	return 0;
 }
 
-int op_rootfs(struct init *c, const struct wire_op *op)
+int op_rootfs(struct init *c, const struct op_rootfs_args *a)
 {
-	const char *rootfs = STR(op, 0);
+	const char *rootfs = a->rootfs;
 	char buf[PATH_MAX];
 	if (rootfs[0] != '/' || strlen(rootfs) >= sizeof(buf))
 		return fail(c, EINVAL, "rootfs %s is not an absolute path", rootfs);
@@ -160,13 +160,15 @@ static unsigned long locked_flags(int fd, unsigned long want)
 	return out;
 }
 
-static int remount_bind(struct init *c, int fd, unsigned long flags, const char *dest)
+/* MF_KEEP_LOCKED (the plan's choice, in a user namespace): on EPERM, retry once with
+ * the flags the kernel may have locked on the mount. */
+static int remount_bind(struct init *c, int fd, unsigned long flags, const char *dest, int keep_locked)
 {
 	char p[32];
 	fd_path(fd, p);
 	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
 		return 0;
-	if (errno == EPERM) {
+	if (errno == EPERM && keep_locked) {
 		unsigned long keep = locked_flags(fd, flags);
 		if (keep != flags && mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | keep, NULL) == 0)
 			return 0;
@@ -175,12 +177,12 @@ static int remount_bind(struct init *c, int fd, unsigned long flags, const char 
 	return fail(c, errno, "remount %s with flags %#lx", dest, flags);
 }
 
-int op_mount(struct init *c, const struct wire_op *op)
+int op_mount(struct init *c, const struct op_mount_args *a)
 {
-	const char *source = STR(op, 0), *dest = STR(op, 1), *fstype = STR(op, 2), *data = STR(op, 5);
-	unsigned long flags = (unsigned long)U64(op, 3);
-	const struct wire_list *prop = LIST(op, 4);
-	uint64_t attr_set = U64(op, 6), attr_clr = U64(op, 7), mflags = U64(op, 8);
+	const char *source = a->source, *dest = a->dest, *fstype = a->fstype, *data = a->data;
+	unsigned long flags = (unsigned long)a->flags;
+	const struct wire_list *prop = &a->propagation;
+	uint64_t attr_set = a->attr_set, attr_clr = a->attr_clr, mflags = a->mflags;
 	int opts = (mflags & MF_DEST_NO_SYMLINK) ? IN_ROOT_NO_SYMLINKS : 0;
 	char dp[32], sp[32];
 
@@ -224,7 +226,7 @@ int op_mount(struct init *c, const struct wire_op *op)
 		return fail(c, errno, "reopen %s after mounting", dest);
 	int rc = 0;
 	if (rest != 0)
-		rc = remount_bind(c, mfd, rest, dest);
+		rc = remount_bind(c, mfd, rest, dest, (mflags & MF_KEEP_LOCKED) != 0);
 	fd_path(mfd, dp);
 	for (uint32_t i = 0; rc == 0 && i < prop->count; i++) {
 		unsigned long pf = (unsigned long)wire_u64v_at(prop, i);
@@ -238,24 +240,24 @@ int op_mount(struct init *c, const struct wire_op *op)
 	return rc;
 }
 
-int op_propagation(struct init *c, const struct wire_op *op)
+int op_propagation(struct init *c, const struct op_propagation_args *a)
 {
-	const char *path = STR(op, 0);
-	unsigned long flags = (unsigned long)U64(op, 1);
+	const char *path = a->path;
+	unsigned long flags = (unsigned long)a->flags;
 	if (mount(NULL, path, NULL, flags, NULL) < 0)
 		return fail(c, errno, "set propagation %#lx on %s", flags, path);
 	return 0;
 }
 
-int op_mknod(struct init *c, const struct wire_op *op)
+int op_mknod(struct init *c, const struct op_mknod_args *a)
 {
-	const char *path = STR(op, 0);
-	uint64_t type = U64(op, 1), mode = U64(op, 4), uid = U64(op, 5), gid = U64(op, 6);
+	const char *path = a->path;
+	uint64_t type = a->type, mode = a->mode, uid = a->uid, gid = a->gid;
 	char name[NAME_MAX + 1];
 	if (c->rootfd < 0)
 		return fail(c, EINVAL, "mknod %s before OP_ROOTFS", path);
 	if ((type != S_IFCHR && type != S_IFBLK && type != S_IFIFO) || (mode & ~(uint64_t)07777) != 0 ||
-	    U64(op, 2) > 0xfffff || U64(op, 3) > 0xfffff || uid > 0xffffffffu || gid > 0xffffffffu)
+	    a->major > 0xfffff || a->minor > 0xfffff || uid > 0xffffffffu || gid > 0xffffffffu)
 		return fail(c, EINVAL, "mknod %s: bad type, mode, device number or owner", path);
 	int dir = root_parent(c->rootfd, path, name, 0);
 	if (dir < 0)
@@ -266,7 +268,7 @@ int op_mknod(struct init *c, const struct wire_op *op)
 		goto out;
 	}
 	mode_t old = umask(0); /* the mode is exactly what the plan says */
-	int mk = mknodat(dir, name, (mode_t)(type | mode), makedev((unsigned)U64(op, 2), (unsigned)U64(op, 3)));
+	int mk = mknodat(dir, name, (mode_t)(type | mode), makedev((unsigned)a->major, (unsigned)a->minor));
 	int err = errno;
 	umask(old);
 	if (mk < 0) {
@@ -280,9 +282,9 @@ out:
 	return rc;
 }
 
-int op_symlink(struct init *c, const struct wire_op *op)
+int op_symlink(struct init *c, const struct op_symlink_args *a)
 {
-	const char *target = STR(op, 0), *linkpath = STR(op, 1);
+	const char *target = a->target, *linkpath = a->linkpath;
 	char name[NAME_MAX + 1];
 	if (c->rootfd < 0)
 		return fail(c, EINVAL, "symlink %s before OP_ROOTFS", linkpath);
@@ -296,9 +298,8 @@ int op_symlink(struct init *c, const struct wire_op *op)
 	return rc;
 }
 
-int op_pivot_root(struct init *c, const struct wire_op *op)
+int op_pivot_root(struct init *c)
 {
-	(void)op;
 	if (c->rootfd < 0)
 		return fail(c, EINVAL, "pivot_root before OP_ROOTFS");
 	int old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -324,9 +325,8 @@ int op_pivot_root(struct init *c, const struct wire_op *op)
 	return rc;
 }
 
-int op_move_root(struct init *c, const struct wire_op *op)
+int op_move_root(struct init *c)
 {
-	(void)op;
 	if (c->rootfd < 0)
 		return fail(c, EINVAL, "move root before OP_ROOTFS");
 	if (fchdir(c->rootfd) < 0)
@@ -355,10 +355,10 @@ static int open_new_root_path(struct init *c, const char *path, int *fd)
 }
 
 /*
- * Kernels before 6.15 cannot clone a detached mount again (EINVAL). Then the source is
- * the container's own /dev/null, verified the same way: opened without following a
- * symlink, and the character device 1:3 (a symlink to a procfs file there would turn
- * masking into a write path into the host: CVE-2025-31133).
+ * MASK_CONTAINER_DEVNULL_FALLBACK, for kernels before 6.15, which cannot clone a detached
+ * mount again (EINVAL): the source is the container's own /dev/null, verified the same
+ * way: opened without following a symlink, and the character device 1:3 (a symlink to a
+ * procfs file there would turn masking into a write path into the host: CVE-2025-31133).
  */
 static int clone_container_devnull(struct init *c, const char *path)
 {
@@ -382,9 +382,9 @@ static int clone_container_devnull(struct init *c, const char *path)
 	return m;
 }
 
-int op_mask_path(struct init *c, const struct wire_op *op)
+int op_mask_path(struct init *c, const struct op_mask_path_args *a)
 {
-	const char *path = STR(op, 0);
+	const char *path = a->path;
 	int fd, m = -1, rc = 0;
 	struct stat st;
 	if (open_new_root_path(c, path, &fd) < 0)
@@ -415,7 +415,7 @@ int op_mask_path(struct init *c, const struct wire_op *op)
 		}
 		/* The plain handle only clones while the host's /dev is still in our namespace. */
 		m = open_tree_fd(c->devnull, OPEN_TREE_CLONE);
-		if (m < 0 && errno == EINVAL && c->devnull_is_tree) {
+		if (m < 0 && errno == EINVAL && c->devnull_is_tree && (a->flags & MASK_CONTAINER_DEVNULL_FALLBACK)) {
 			if ((m = clone_container_devnull(c, path)) < 0) {
 				rc = -1;
 				goto out;
@@ -435,9 +435,9 @@ out:
 	return rc;
 }
 
-int op_readonly_path(struct init *c, const struct wire_op *op)
+int op_readonly_path(struct init *c, const struct op_readonly_path_args *a)
 {
-	const char *path = STR(op, 0);
+	const char *path = a->path;
 	int fd, t, rc = 0;
 	if (open_new_root_path(c, path, &fd) < 0)
 		return -1;
@@ -460,9 +460,8 @@ out:
 	return rc;
 }
 
-int op_root_readonly(struct init *c, const struct wire_op *op)
+int op_root_readonly(struct init *c)
 {
-	(void)op;
 	if (setattr_fd(AT_FDCWD, "/", 0, MOUNT_ATTR_RDONLY, 0) < 0)
 		return fail(c, errno, "make / read-only");
 	return 0;

@@ -97,28 +97,28 @@ int proc_write(struct init *c, const char *rel, int self, const char *value)
 	return 0;
 }
 
-int op_sysctl(struct init *c, const struct wire_op *op)
+int op_sysctl(struct init *c, const struct op_sysctl_args *a)
 {
-	const char *key = STR(op, 0);
+	const char *key = a->key;
 	char rel[PATH_MAX];
 	if (key[0] == 0 || key[0] == '/')
 		return fail(c, EINVAL, "sysctl key %s is not a relative path", key);
 	if ((size_t)snprintf(rel, sizeof(rel), "sys/%s", key) >= sizeof(rel))
 		return fail(c, ENAMETOOLONG, "sysctl key %s", key);
-	return proc_write(c, rel, 0, STR(op, 1));
+	return proc_write(c, rel, 0, a->value);
 }
 
-int op_oom_score_adj(struct init *c, const struct wire_op *op)
+int op_oom_score_adj(struct init *c, const struct op_oom_score_adj_args *a)
 {
 	char v[32];
-	snprintf(v, sizeof(v), "%lld", (long long)(int64_t)U64(op, 0));
+	snprintf(v, sizeof(v), "%lld", (long long)(int64_t)a->value);
 	return proc_write(c, "oom_score_adj", 1, v);
 }
 
-int op_timens_offset(struct init *c, const struct wire_op *op)
+int op_timens_offset(struct init *c, const struct op_timens_offset_args *a)
 {
 	char v[96];
-	snprintf(v, sizeof(v), "%llu %lld %lld\n", (unsigned long long)U64(op, 0), (long long)(int64_t)U64(op, 1),
-		 (long long)(int64_t)U64(op, 2));
+	snprintf(v, sizeof(v), "%llu %lld %lld\n", (unsigned long long)a->clock, (long long)(int64_t)a->seconds,
+		 (long long)(int64_t)a->nanoseconds);
 	return proc_write(c, "timens_offsets", 1, v);
 }

@@ -23,10 +23,10 @@
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | \
 	 CLONE_NEWNET | CLONE_NEWTIME)
 
-int op_setns(struct init *c, const struct wire_op *op)
+int op_setns(struct init *c, const struct op_setns_args *a)
 {
-	uint64_t type = U64(op, 0);
-	const char *path = STR(op, 1);
+	uint64_t type = a->nstype;
+	const char *path = a->path;
 	if (type & ~(uint64_t)NS_FLAGS)
 		return fail(c, EINVAL, "setns %s: bad namespace type %#llx", path, (unsigned long long)type);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -42,9 +42,9 @@ int op_setns(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_unshare(struct init *c, const struct wire_op *op)
+int op_unshare(struct init *c, const struct op_unshare_args *a)
 {
-	uint64_t flags = U64(op, 0);
+	uint64_t flags = a->flags;
 	if (flags & ~(uint64_t)NS_FLAGS)
 		return fail(c, EINVAL, "unshare: bad flags %#llx", (unsigned long long)flags);
 	if (unshare((int)flags) < 0)
@@ -54,9 +54,8 @@ int op_unshare(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_fork(struct init *c, const struct wire_op *op)
+int op_fork(struct init *c)
 {
-	(void)op;
 	int gate[2];
 	char b = 'g';
 	if (c->sock < 0)
@@ -84,7 +83,8 @@ int op_fork(struct init *c, const struct wire_op *op)
 		return 0; /* the child carries on with the plan */
 	}
 	close(gate[0]);
-	if (send_u64_msg(c->sock, MSG_PID, (uint64_t)pid) < 0) {
+	union wire_msg_args m = { .pid = { .pid = (uint64_t)pid } };
+	if (send_message(c->sock, MSG_PID, &m, 0) < 0) {
 		kill(pid, SIGKILL);
 		_exit(1);
 	}
@@ -95,45 +95,47 @@ int op_fork(struct init *c, const struct wire_op *op)
 	_exit(0);
 }
 
-int op_sync(struct init *c, const struct wire_op *op)
+int op_sync(struct init *c, const struct op_sync_args *a)
 {
 	char b;
+	union wire_msg_args m = { .sync = { .tag = a->tag } };
 	if (c->sock < 0)
 		return fail(c, EBADF, "sync after OP_DETACH");
 	/* tsrunc gone or giving up: it reports the error itself, we just leave. */
-	if (send_u64_msg(c->sock, MSG_SYNC, U64(op, 0)) < 0)
+	if (send_message(c->sock, MSG_SYNC, &m, 0) < 0)
 		_exit(1);
 	if (read_full(c->sock, &b, 1) != 1 || b != 'g')
 		_exit(1);
 	return 0;
 }
 
-int op_hostname(struct init *c, const struct wire_op *op)
+int op_sethostname(struct init *c, const struct op_sethostname_args *a)
 {
-	const char *name = STR(op, 0);
-	size_t len = op->f[0].str.len;
-	if (op->code == OP_SETHOSTNAME) {
-		if (sethostname(name, len) < 0)
-			return fail(c, errno, "sethostname %s", name);
-	} else if (setdomainname(name, len) < 0) {
-		return fail(c, errno, "setdomainname %s", name);
-	}
+	if (sethostname(a->name, a->name_len) < 0)
+		return fail(c, errno, "sethostname %s", a->name);
 	return 0;
 }
 
-int op_rlimit(struct init *c, const struct wire_op *op)
+int op_setdomainname(struct init *c, const struct op_setdomainname_args *a)
+{
+	if (setdomainname(a->name, a->name_len) < 0)
+		return fail(c, errno, "setdomainname %s", a->name);
+	return 0;
+}
+
+int op_rlimit(struct init *c, const struct op_rlimit_args *a)
 {
 	struct {
 		uint64_t cur, max;
-	} lim = { U64(op, 1), U64(op, 2) };
-	if (syscall(SYS_prlimit64, 0, (int)U64(op, 0), &lim, NULL) < 0)
-		return fail(c, errno, "setrlimit %llu", (unsigned long long)U64(op, 0));
+	} lim = { a->soft, a->hard };
+	if (syscall(SYS_prlimit64, 0, (int)a->resource, &lim, NULL) < 0)
+		return fail(c, errno, "setrlimit %llu", (unsigned long long)a->resource);
 	return 0;
 }
 
-int op_chdir(struct init *c, const struct wire_op *op)
+int op_chdir(struct init *c, const struct op_chdir_args *a)
 {
-	const char *path = STR(op, 0);
+	const char *path = a->path;
 	char cwd[PATH_MAX];
 	if (chdir(path) < 0)
 		return fail(c, errno, "chdir %s", path);
@@ -147,10 +149,10 @@ int op_chdir(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_identity(struct init *c, const struct wire_op *op)
+int op_identity(struct init *c, const struct op_identity_args *a)
 {
-	uint64_t uid = U64(op, 0), gid = U64(op, 1);
-	const struct wire_list *groups = LIST(op, 2);
+	uint64_t uid = a->uid, gid = a->gid;
+	const struct wire_list *groups = &a->groups;
 	if (uid > 0xfffffffeu || gid > 0xfffffffeu || groups->count > 65536)
 		return fail(c, EINVAL, "bad uid, gid or group count");
 	gid_t *g = malloc(((size_t)groups->count + 1) * sizeof(gid_t));
@@ -172,9 +174,9 @@ int op_identity(struct init *c, const struct wire_op *op)
 	long rc = syscall(SYS_setgroups, (long)groups->count, g);
 	int err = errno;
 	free(g);
-	/* In a user namespace whose setgroups is "deny" even an empty list is
-	 * refused; there is nothing to drop then, as runc concludes too. */
-	if (rc < 0 && !(err == EPERM && groups->count == 0))
+	/* IDENTITY_SETGROUPS_DENIED_OK: the plan accepts the EPERM of a user namespace whose
+	 * setgroups is "deny", where even an empty list is refused. */
+	if (rc < 0 && !(err == EPERM && groups->count == 0 && (a->flags & IDENTITY_SETGROUPS_DENIED_OK)))
 		return fail(c, err, "setgroups");
 	if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
 		return fail(c, errno, "setgid %llu", (unsigned long long)gid);
@@ -183,16 +185,16 @@ int op_identity(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_umask(struct init *c, const struct wire_op *op)
+int op_umask(struct init *c, const struct op_umask_args *a)
 {
 	(void)c;
-	umask((mode_t)(U64(op, 0) & 0777));
+	umask((mode_t)(a->mask & 0777));
 	return 0;
 }
 
-int op_caps_bounding(struct init *c, const struct wire_op *op)
+int op_caps_bounding(struct init *c, const struct op_caps_bounding_args *a)
 {
-	uint64_t keep = U64(op, 0);
+	uint64_t keep = a->bounding;
 	for (int cap = 0; cap < 64; cap++) {
 		int in = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0UL, 0UL, 0UL);
 		if (in < 0 && errno == EINVAL)
@@ -205,9 +207,9 @@ int op_caps_bounding(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_caps(struct init *c, const struct wire_op *op)
+int op_caps(struct init *c, const struct op_caps_args *a)
 {
-	uint64_t eff = U64(op, 0), perm = U64(op, 1), inh = U64(op, 2), amb = U64(op, 3);
+	uint64_t eff = a->effective, perm = a->permitted, inh = a->inheritable, amb = a->ambient;
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[2] = {
 		{ (uint32_t)eff, (uint32_t)perm, (uint32_t)inh },
@@ -223,25 +225,23 @@ int op_caps(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_no_new_privs(struct init *c, const struct wire_op *op)
+int op_no_new_privs(struct init *c)
 {
-	(void)op;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL) < 0)
 		return fail(c, errno, "set no_new_privs");
 	return 0;
 }
 
-int op_setsid(struct init *c, const struct wire_op *op)
+int op_setsid(struct init *c)
 {
-	(void)op;
 	if (setsid() < 0)
 		return fail(c, errno, "setsid");
 	return 0;
 }
 
-int op_fifo_open(struct init *c, const struct wire_op *op)
+int op_fifo_open(struct init *c, const struct op_fifo_open_args *a)
 {
-	const char *path = STR(op, 0);
+	const char *path = a->path;
 	struct stat st;
 	int fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
@@ -273,9 +273,9 @@ static int executable(const char *path)
 	return 0;
 }
 
-int op_resolve_exec(struct init *c, const struct wire_op *op)
+int op_resolve_exec(struct init *c, const struct op_resolve_exec_args *a)
 {
-	const char *argv0 = STR(op, 0), *search = STR(op, 1);
+	const char *argv0 = a->argv0, *search = a->search_path;
 	free(c->exec_path);
 	c->exec_path = NULL;
 
@@ -308,9 +308,8 @@ int op_resolve_exec(struct init *c, const struct wire_op *op)
 	return 0;
 }
 
-int op_detach(struct init *c, const struct wire_op *op)
+int op_detach(struct init *c)
 {
-	(void)op;
 	/* From here on tsrunc may exit: its death must no longer kill us, and we keep
 	 * nothing of its (socket) nor of the host (root fd, /dev/null handle). */
 	if (prctl(PR_SET_PDEATHSIG, 0UL, 0UL, 0UL, 0UL) < 0)
@@ -347,9 +346,8 @@ static int catch_terminating_signals(struct init *c)
 	return 0;
 }
 
-int op_wait_fifo(struct init *c, const struct wire_op *op)
+int op_wait_fifo(struct init *c)
 {
-	(void)op;
 	char p[32];
 	struct stat a, b;
 	if (c->fifo < 0)
@@ -404,9 +402,9 @@ void reset_signals(void)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(empty));
 }
 
-int op_exec(struct init *c, const struct wire_op *op, uint32_t step)
+int op_exec(struct init *c, const struct op_exec_args *a)
 {
-	const struct wire_list *av = LIST(op, 0), *ev = LIST(op, 1);
+	const struct wire_list *av = &a->argv, *ev = &a->envp;
 	if (c->exec_path == NULL)
 		return fail(c, EINVAL, "exec before OP_RESOLVE_EXEC");
 	char **argv = malloc(((size_t)av->count + 1) * sizeof(char *));
@@ -423,16 +421,15 @@ int op_exec(struct init *c, const struct wire_op *op, uint32_t step)
 	/* Still attached: tell tsrunc too, it is waiting for exactly this. */
 	if (c->sock >= 0) {
 		fail(c, err, "exec %s", c->exec_path);
-		report_error(c, step, OP_EXEC);
+		report_error(c, c->step, OP_EXEC);
 	}
 	say("tsrunc-init: exec ", c->exec_path, ": ");
 	say(strerror(err), "\n", "");
 	_exit(127);
 }
 
-int op_close_devnull(struct init *c, const struct wire_op *op)
+int op_close_devnull(struct init *c)
 {
-	(void)op;
 	if (c->devnull >= 0)
 		close(c->devnull);
 	c->devnull = -1;

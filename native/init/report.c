@@ -1,6 +1,6 @@
 /*
- * Messages to tsrunc over the socket (wire.h: u32 type, u32 len, payload) and
- * the failure record every op handler fills in.
+ * Messages to tsrunc over the socket (encoded by the wire table) and the failure
+ * record every op handler fills in.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,72 +23,39 @@ int fail(struct init *c, int err, const char *fmt, ...)
 	return -1;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
+int send_message(int fd, uint32_t type, const union wire_msg_args *args, int write_only)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-int send_msg(int sock, uint32_t type, const void *payload, uint32_t len)
-{
-	uint8_t head[8];
-	put_le32(head, type);
-	put_le32(head + 4, len);
-	struct iovec iov[2] = { { head, sizeof(head) }, { (void *)payload, len } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	size_t total = sizeof(head) + len;
-	while (total > 0) {
-		/* MSG_NOSIGNAL: tsrunc going away must not kill us with SIGPIPE mid-report. */
-		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	uint8_t buf[64 + sizeof(((struct init *)0)->detail)];
+	size_t len = wire_encode_msg(type, args, buf, sizeof(buf));
+	if (len > sizeof(buf)) {
+		errno = E2BIG;
+		return -1;
+	}
+	for (size_t off = 0; off < len;) {
+		/* MSG_NOSIGNAL: tsrunc going away must not kill us with SIGPIPE mid-report. A
+		 * pipe (not a socket) gets plain writes. */
+		ssize_t n = write_only ? -1 : send(fd, buf + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && (write_only || errno == ENOTSOCK))
+			n = write(fd, buf + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		total -= (size_t)n;
-		while (n > 0 && mh.msg_iovlen > 0) {
-			size_t take = (size_t)n < mh.msg_iov->iov_len ? (size_t)n : mh.msg_iov->iov_len;
-			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base + take;
-			mh.msg_iov->iov_len -= take;
-			n -= (ssize_t)take;
-			if (mh.msg_iov->iov_len == 0) {
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			}
-		}
+		off += (size_t)n;
 	}
 	return 0;
 }
 
-int send_u64_msg(int sock, uint32_t type, uint64_t v)
-{
-	uint8_t b[8];
-	put_le64(b, v);
-	return send_msg(sock, type, b, sizeof(b));
-}
-
-/* MSG_ERROR{step, op, errno, detail}; without a socket (after OP_DETACH) the
- * only witness left is stderr. */
+/* MSG_ERROR{step, op, errnum, detail}; without a socket (after OP_DETACH) the only
+ * witness left is stderr. */
 void report_error(struct init *c, uint32_t step, uint32_t op)
 {
 	size_t dlen = strnlen(c->detail, sizeof(c->detail) - 1);
-	if (c->sock >= 0) {
-		uint8_t buf[8 * 3 + 4 + sizeof(c->detail)];
-		put_le64(buf, step);
-		put_le64(buf + 8, op);
-		put_le64(buf + 16, (uint64_t)c->err);
-		put_le32(buf + 24, (uint32_t)dlen);
-		memcpy(buf + 28, c->detail, dlen);
-		buf[28 + dlen] = 0;
-		if (send_msg(c->sock, MSG_ERROR, buf, (uint32_t)(28 + dlen + 1)) == 0)
-			return;
-	}
-	const struct wire_op_def *def = wire_op_def(op);
+	c->detail[dlen] = 0;
+	union wire_msg_args m = { .error = { .step = step, .op = op, .errnum = (uint64_t)c->err, .detail = c->detail, .detail_len = (uint32_t)dlen } };
+	if (c->sock >= 0 && send_message(c->sock, MSG_ERROR, &m, 0) == 0)
+		return;
+	const struct wire_def *def = wire_op_def(op);
 	char line[sizeof(c->detail) + 128];
 	snprintf(line, sizeof(line), "tsrunc-init: step %u (%s): %s%s%s\n", step, def ? def->name : "start-up",
 		 strerror(c->err), dlen ? ": " : "", c->detail);

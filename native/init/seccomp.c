@@ -22,31 +22,14 @@
 /* The kernel's limit on a classic BPF program (BPF_MAXINSNS). */
 #define MAX_INSNS 4096u
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* MSG_SECCOMP_FD with write(2), not sendmsg: write is the one syscall a profile may
  * never hand to the notify agent (tsrunc refuses that), so this cannot block on an
  * agent that has not got the fd yet. */
 static int send_notify_fd(struct init *c, int fd)
 {
-	uint8_t msg[16];
-	put_le32(msg, MSG_SECCOMP_FD);
-	put_le32(msg + 4, 8);
-	put_le32(msg + 8, (uint32_t)fd);
-	put_le32(msg + 12, 0);
-	size_t off = 0;
-	while (off < sizeof(msg)) {
-		ssize_t n = write(c->sock, msg + off, sizeof(msg) - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return fail(c, errno, "send the seccomp notify fd to tsrunc");
-		off += (size_t)n;
-	}
+	union wire_msg_args m = { .seccomp_fd = { .fd = (uint64_t)fd } };
+	if (send_message(c->sock, MSG_SECCOMP_FD, &m, 1) < 0)
+		return fail(c, errno, "send the seccomp notify fd to tsrunc");
 	char b;
 	if (read_full(c->sock, &b, 1) != 1 || b != 'g')
 		_exit(1); /* tsrunc gave up: it reports the error itself */
@@ -67,10 +50,10 @@ static int load(struct init *c)
 	return rc;
 }
 
-int op_seccomp(struct init *c, const struct wire_op *op, uint32_t step)
+int op_seccomp(struct init *c, const struct op_seccomp_args *a)
 {
-	uint64_t flags = U64(op, 0), when = U64(op, 1);
-	const struct wire_list *words = LIST(op, 2);
+	uint64_t flags = a->flags, when = a->when;
+	const struct wire_list *words = &a->program;
 	if (c->seccomp_prog != NULL)
 		return fail(c, EINVAL, "a second seccomp filter in one plan");
 	if (words->count == 0 || words->count > MAX_INSNS)
@@ -93,7 +76,7 @@ int op_seccomp(struct init *c, const struct wire_op *op, uint32_t step)
 	c->seccomp_prog = insns;
 	c->seccomp_len = words->count;
 	c->seccomp_flags = flags;
-	c->seccomp_step = step;
+	c->seccomp_step = c->step;
 	if (when == SECCOMP_WHEN_EXEC)
 		return 0;
 	int rc = load(c);

@@ -68,14 +68,6 @@ static int read_full(int fd, void *b, size_t n)
 	return 0;
 }
 
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	struct tsrunc_spawn_req req = { .sock_fd = -1, .cgroup_fd = -1 };
@@ -141,7 +133,9 @@ int main(int argc, char **argv)
 			return 2;
 	}
 
-	uint8_t head[8] = { MSG_PLAN, 0, 0, 0, (uint8_t)plen, (uint8_t)(plen >> 8), (uint8_t)(plen >> 16), 0 };
+	uint8_t head[8];
+	wire_put_le32(head, MSG_PLAN);
+	wire_put_le32(head + 4, (uint32_t)plen);
 	if (write(sv[0], head, 8) != 8 || write(sv[0], plan, (size_t)plen) != plen) {
 		fprintf(stderr, "spawn-test: send plan: %s\n", strerror(errno));
 		return 2;
@@ -154,25 +148,27 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			break;
 		}
-		uint32_t type = h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24;
-		uint32_t len = h[4] | h[5] << 8 | h[6] << 16 | (uint32_t)h[7] << 24;
+		uint32_t type = wire_le32(h), len = wire_le32(h + 4);
 		uint8_t *p = malloc(len + 1);
 		if (p == NULL || read_full(sv[0], p, len) < 0)
 			return 2;
-		if (type == MSG_SYNC) {
-			printf("sync %llu\n", (unsigned long long)le64(p));
+		union wire_msg_args m;
+		const char *what;
+		if (wire_parse_msg(type, p, len, &m, &what) < 0) {
+			printf("bad message %u: %s\n", type, what);
+		} else if (type == MSG_SYNC) {
+			printf("sync %llu\n", (unsigned long long)m.sync.tag);
 			fflush(stdout);
 			if (write(sv[0], "g", 1) != 1)
 				return 2;
 		} else if (type == MSG_PID) {
-			forked = (long)le64(p);
+			forked = (long)m.pid.pid;
 			printf("forked %ld\n", forked);
 		} else if (type == MSG_ERROR) {
-			uint32_t dl = p[24] | p[25] << 8 | p[26] << 16 | (uint32_t)p[27] << 24;
-			printf("error step=%lld op=%llu errno=%llu detail=%.*s\n", (long long)(int32_t)le64(p),
-			       (unsigned long long)le64(p + 8), (unsigned long long)le64(p + 16), (int)dl, (char *)p + 28);
+			printf("error step=%lld op=%llu errno=%llu detail=%s\n", (long long)(int32_t)m.error.step,
+			       (unsigned long long)m.error.op, (unsigned long long)m.error.errnum, m.error.detail);
 		} else {
-			printf("unknown message %u\n", type);
+			printf("unhandled message %u\n", type);
 		}
 		fflush(stdout);
 		free(p);

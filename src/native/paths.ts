@@ -12,3 +12,8 @@ export function nativeDir(): string {
   const script = fs.realpathSync(process.argv[1] ?? '.');
   return path.resolve(path.dirname(script), '..', 'native', 'build');
 }
+
+/** The init executable: the container's init, and the runner of tsrunc's own hooks. */
+export function initPath(): string {
+  return path.join(nativeDir(), 'tsrunc-init');
+}

@@ -1,121 +1,80 @@
 /**
- * The TypeScript side of native/wire.h: op codes, each op's fields in wire order,
- * and the encoder of a plan. Keep this file and wire.h in step (the round-trip test
- * in test/native/wire.test.ts decodes our bytes with the C decoder).
+ * The TypeScript side of the wire protocol: the encoder of plans and messages and the
+ * decoder of messages, both driven by the table in wire-table.ts (the C side is
+ * generated from the same table). Nothing here names an op or a field: a new one in the
+ * table is encoded, decoded and typed without a change to this file.
  */
+import { WIRE, type WireFields, type WireKind } from './wire-table.js';
 
-export const WIRE_MAGIC = 0x57525354;
-export const WIRE_VERSION = 2;
-
-type Kind = 'u64' | 'str' | 'strv' | 'u64v';
-
-/** Each op's code and its fields in the order they are encoded (wire.h). */
-export const OPS = {
-  SETNS: { code: 1, fields: [['nstype', 'u64'], ['path', 'str']] },
-  UNSHARE: { code: 2, fields: [['flags', 'u64']] },
-  FORK: { code: 3, fields: [] },
-  SYNC: { code: 4, fields: [['tag', 'u64']] },
-  SETHOSTNAME: { code: 5, fields: [['name', 'str']] },
-  SETDOMAINNAME: { code: 6, fields: [['name', 'str']] },
-  PROPAGATION: { code: 7, fields: [['path', 'str'], ['flags', 'u64']] },
-  ROOTFS: { code: 8, fields: [['rootfs', 'str']] },
-  MOUNT: {
-    code: 9,
-    fields: [
-      ['source', 'str'], ['dest', 'str'], ['fstype', 'str'], ['flags', 'u64'],
-      ['propagation', 'u64v'], ['data', 'str'], ['attrSet', 'u64'], ['attrClr', 'u64'],
-      ['mflags', 'u64'],
-    ],
-  },
-  MKNOD: {
-    code: 10,
-    fields: [['path', 'str'], ['type', 'u64'], ['major', 'u64'], ['minor', 'u64'],
-      ['mode', 'u64'], ['uid', 'u64'], ['gid', 'u64']],
-  },
-  SYMLINK: { code: 11, fields: [['target', 'str'], ['linkpath', 'str']] },
-  PIVOT_ROOT: { code: 12, fields: [] },
-  MOVE_ROOT: { code: 13, fields: [] },
-  MASK_PATH: { code: 14, fields: [['path', 'str']] },
-  READONLY_PATH: { code: 15, fields: [['path', 'str']] },
-  ROOT_READONLY: { code: 16, fields: [] },
-  SYSCTL: { code: 17, fields: [['key', 'str'], ['value', 'str']] },
-  RLIMIT: { code: 18, fields: [['resource', 'u64'], ['soft', 'u64'], ['hard', 'u64']] },
-  OOM_SCORE_ADJ: { code: 19, fields: [['value', 'u64']] },
-  CHDIR: { code: 20, fields: [['path', 'str']] },
-  IDENTITY: { code: 21, fields: [['uid', 'u64'], ['gid', 'u64'], ['groups', 'u64v']] },
-  UMASK: { code: 22, fields: [['mask', 'u64']] },
-  CAPS_BOUNDING: { code: 23, fields: [['bounding', 'u64']] },
-  CAPS: {
-    code: 24,
-    fields: [['effective', 'u64'], ['permitted', 'u64'], ['inheritable', 'u64'], ['ambient', 'u64']],
-  },
-  NO_NEW_PRIVS: { code: 25, fields: [] },
-  FIFO_OPEN: { code: 26, fields: [['path', 'str']] },
-  RESOLVE_EXEC: { code: 27, fields: [['argv0', 'str'], ['searchPath', 'str']] },
-  DETACH: { code: 28, fields: [] },
-  WAIT_FIFO: { code: 29, fields: [] },
-  EXEC: { code: 30, fields: [['argv', 'strv'], ['envp', 'strv']] },
-  TIMENS_OFFSET: { code: 31, fields: [['clock', 'u64'], ['seconds', 'u64'], ['nanoseconds', 'u64']] },
-  SETSID: { code: 32, fields: [] },
-  CLOSE_DEVNULL: { code: 33, fields: [] },
-  SECCOMP: { code: 40, fields: [['flags', 'u64'], ['when', 'u64'], ['program', 'u64v']] },
-  PERSONALITY: { code: 41, fields: [['persona', 'u64']] },
-  SCHEDULER: {
-    code: 42,
-    fields: [['policy', 'u64'], ['flags', 'u64'], ['nice', 'u64'], ['priority', 'u64'],
-      ['runtime', 'u64'], ['deadline', 'u64'], ['period', 'u64']],
-  },
-  IOPRIO: { code: 43, fields: [['ioprio', 'u64']] },
-  CPU_AFFINITY: { code: 44, fields: [['mask', 'u64v']] },
-  MEMPOLICY: { code: 45, fields: [['mode', 'u64'], ['nodemask', 'u64v']] },
-  SESSION_KEYRING: { code: 46, fields: [['name', 'str'], ['perm', 'u64']] },
-  LSM_LABEL: { code: 47, fields: [['attr', 'str'], ['value', 'str']] },
-  CONSOLE: { code: 62, fields: [['rows', 'u64'], ['cols', 'u64'], ['uid', 'u64'], ['gid', 'u64'], ['flags', 'u64']] },
-  HOOK_STATE: { code: 60, fields: [] },
-  RUN_HOOK: {
-    code: 61,
-    fields: [['path', 'str'], ['argv', 'strv'], ['envp', 'strv'], ['timeoutMs', 'u64'], ['name', 'str']],
-  },
-} as const satisfies Record<string, { code: number; fields: readonly (readonly [string, Kind])[] }>;
-
-export type OpName = keyof typeof OPS;
+type Ops = typeof WIRE.ops;
+type Msgs = typeof WIRE.msgs;
+type Consts = typeof WIRE.consts;
+export type OpName = keyof Ops;
+export type MsgName = keyof Msgs;
 
 type KindType<K> = K extends 'u64' ? bigint | number : K extends 'str' ? string
   : K extends 'strv' ? readonly string[] : K extends 'u64v' ? readonly (bigint | number)[] : never;
-type FieldsOf<F> = F extends readonly (readonly [infer N extends string, infer K])[]
-  ? { [P in F[number] as P[0]]: KindType<P[1]> } & { [P in N]: unknown }
-  : never;
+type FieldsOf<F> = F extends WireFields ? { [P in F[number] as P[0]]: KindType<P[1]> } : never;
+/** Message fields as they are decoded: u64 as a number (every message value is small). */
+type MsgFieldsOf<F> = F extends WireFields ? { [P in F[number] as P[0]]: P[1] extends 'u64' ? number : string } : never;
 
 /** One op of a plan: `{ op: 'MOUNT', source: 'proc', dest: '/proc', ... }`. */
-export type Op = { [N in OpName]: { op: N } & FieldsOf<(typeof OPS)[N]['fields']> }[OpName];
+export type Op = { [N in OpName]: { op: N } & FieldsOf<Ops[N]['fields']> }[OpName];
 export type OpOf<N extends OpName> = Extract<Op, { op: N }>;
+/** One decoded message: `{ msg: 'ERROR', step: 3, op: 9, errnum: 1, detail: '…' }`. */
+export type Message = { [N in MsgName]: { msg: N } & MsgFieldsOf<Msgs[N]['fields']> }[MsgName];
+export type MessageOf<N extends MsgName> = Extract<Message, { msg: N }>;
 
-/** Messages on the socket (wire.h enum tsrunc_msg). */
-export const MSG = { SYNC: 1, PID: 2, ERROR: 3, PLAN: 4, SECCOMP_FD: 5, CONSOLE_FD: 6 } as const;
-/** Steps reported in MSG_ERROR that are not ops of the plan. */
-export const STEP_READ_PLAN = 0xffffffff;
-export const STEP_INIT_START = 0xfffffffe;
+type ConstValues<G extends keyof Consts> = { readonly [K in keyof Consts[G]['values']]: Consts[G]['values'][K] extends readonly [infer V, string] ? V : never };
 
-/** OP_CONSOLE flags. */
-export const CONSOLE = { DEV_CONSOLE: 0x1 } as const;
+function constants<G extends keyof Consts>(group: G): ConstValues<G> {
+  const values: Record<string, readonly [number, string]> = WIRE.consts[group].values;
+  return Object.fromEntries(Object.entries(values).map(([k, [v]]) => [k, v])) as ConstValues<G>;
+}
 
-/** OP_MOUNT mflags. */
-export const MF = { BIND: 0x1, DEST_FILE: 0x2, DEST_NO_SYMLINK: 0x4 } as const;
+function codes<T extends Record<string, { code: number }>>(defs: T): { readonly [K in keyof T]: T[K]['code'] } {
+  return Object.fromEntries(Object.entries(defs).map(([k, d]) => [k, d.code])) as { [K in keyof T]: T[K]['code'] };
+}
 
-/** OP_SECCOMP `when`: at OP_EXEC (after the signals are reset), or at its own place. */
-export const SECCOMP_WHEN = { EXEC: 0, NOW: 1 } as const;
+export const WIRE_MAGIC = WIRE.magic;
+export const MSG = codes(WIRE.msgs);
+export const SYNC = constants('SYNC');
+export const MF = constants('MF');
+export const MASK = constants('MASK');
+export const IDENTITY = constants('IDENTITY');
+export const KEYRING = constants('KEYRING');
+export const HOOK = constants('HOOK');
+export const CONSOLE = constants('CONSOLE');
+export const SECCOMP_WHEN = constants('SECCOMP_WHEN');
+export const STEP = constants('STEP');
+export const HOOK_STATE = constants('HOOK_STATE');
 
-/** Tags of OP_SYNC, so both sides know which rendezvous they are at. */
-export const SYNC = {
-  /** After namespaces exist and before anything else: cgroups, id maps, hooks. */
-  NAMESPACES: 1,
-  /** The root is complete and the executable resolved; create may record "created". */
-  READY: 2,
-  /** Before the root is switched (only with prestart/createRuntime hooks): tsrunc runs them. */
-  HOOKS: 60,
-  /** Sent by OP_HOOK_STATE: tsrunc answers with a frame (u32 length, the state JSON), not 'g'. */
-  HOOK_STATE: 61,
-} as const;
+/** C names a field in snake_case: attrSet is attr_set. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+let version: number | undefined;
+
+/**
+ * The wire version: FNV-1a (32 bit) of the layout — codes, field names and kinds, constant
+ * values; not the docs. scripts/gen-wire.mjs writes the same number into the C header.
+ */
+export function wireVersion(): number {
+  if (version !== undefined) return version;
+  const layout = JSON.stringify({
+    ops: Object.entries(WIRE.ops).map(([n, d]) => [n, d.code, d.fields]),
+    msgs: Object.entries(WIRE.msgs).map(([n, d]) => [n, d.code, d.fields]),
+    consts: Object.entries(WIRE.consts).map(([g, d]) => [g, Object.entries(d.values).map(([k, [v]]) => [k, v])]),
+  });
+  let h = 0x811c9dc5;
+  for (let i = 0; i < layout.length; i++) {
+    h ^= layout.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  version = h;
+  return h;
+}
 
 class Writer {
   private chunks: Buffer[] = [];
@@ -141,40 +100,45 @@ class Writer {
     this.raw(bytes);
     this.raw(Buffer.alloc(1));
   }
+  field(kind: WireKind, value: unknown): void {
+    switch (kind) {
+      case 'u64': return this.u64(value as bigint | number);
+      case 'str': return this.str(value as string);
+      case 'strv': {
+        const list = value as readonly string[];
+        this.u32(list.length);
+        for (const s of list) this.str(s);
+        return;
+      }
+      case 'u64v': {
+        const list = value as readonly (bigint | number)[];
+        this.u32(list.length);
+        for (const v of list) this.u64(v);
+        return;
+      }
+    }
+  }
+  fields(fields: WireFields, values: Record<string, unknown>, what: string): void {
+    for (const [name, kind] of fields) {
+      if (values[name] === undefined) throw new RangeError(`${what}: field ${name} is missing`);
+      this.field(kind, values[name]);
+    }
+  }
   bytes(): Buffer {
     return Buffer.concat(this.chunks, this.size);
-  }
-}
-
-function writeField(w: Writer, kind: Kind, value: unknown): void {
-  switch (kind) {
-    case 'u64': return w.u64(value as bigint | number);
-    case 'str': return w.str(value as string);
-    case 'strv': {
-      const list = value as readonly string[];
-      w.u32(list.length);
-      for (const s of list) w.str(s);
-      return;
-    }
-    case 'u64v': {
-      const list = value as readonly (bigint | number)[];
-      w.u32(list.length);
-      for (const v of list) w.u64(v);
-      return;
-    }
   }
 }
 
 /** Encodes ops as the plan bytes the init decodes (header + ops). */
 export function encodePlan(ops: readonly Op[]): Buffer {
   const w = new Writer();
-  w.u32(WIRE_MAGIC);
-  w.u32(WIRE_VERSION);
+  w.u32(WIRE.magic);
+  w.u32(wireVersion());
   w.u32(ops.length);
   for (const op of ops) {
-    const def = OPS[op.op];
+    const def: { code: number; fields: WireFields } = WIRE.ops[op.op];
     const payload = new Writer();
-    for (const [name, kind] of def.fields) writeField(payload, kind, (op as Record<string, unknown>)[name]);
+    payload.fields(def.fields, op as Record<string, unknown>, `OP_${op.op}`);
     const body = payload.bytes();
     w.u32(def.code);
     w.u32(body.length);
@@ -191,24 +155,75 @@ export function frame(type: number, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-export interface InitError {
-  step: number;
-  op: number;
-  errno: number;
-  detail: string;
+/** The answer to OP_HOOK_STATE: u32 length, the state JSON. */
+export function stateFrame(state: Buffer): Buffer {
+  if (state.length > HOOK_STATE.MAX) throw new RangeError(`hook state of ${state.length} bytes is over the limit`);
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32LE(state.length);
+  return Buffer.concat([head, state]);
 }
 
-/** Decodes the payload of MSG_ERROR. */
-export function decodeError(p: Buffer): InitError {
-  const step = Number(p.readBigUInt64LE(0));
-  const op = Number(p.readBigUInt64LE(8));
-  const errno = Number(p.readBigUInt64LE(16));
-  const len = p.readUInt32LE(24);
-  const detail = p.subarray(28, 28 + len).toString('utf8');
-  return { step, op, errno, detail };
+/** A message as a frame (tests speak the init's side with it). */
+export function encodeMessage(msg: Message): Buffer {
+  const def: { code: number; fields: WireFields } = WIRE.msgs[msg.msg];
+  const w = new Writer();
+  w.fields(def.fields, msg as Record<string, unknown>, `MSG_${msg.msg}`);
+  return frame(def.code, w.bytes());
+}
+
+const BY_CODE = new Map<number, [MsgName, WireFields]>(
+  Object.entries(WIRE.msgs).map(([n, d]) => [d.code, [n as MsgName, d.fields]]));
+
+/** Decodes the payload of a message; undefined for a type the table does not have. */
+export function decodeMessage(type: number, body: Buffer): Message | undefined {
+  const entry = BY_CODE.get(type);
+  if (!entry) return undefined;
+  const [name, fields] = entry;
+  const out: Record<string, unknown> = { msg: name };
+  let off = 0;
+  const need = (n: number) => {
+    if (off + n > body.length) throw new RangeError(`MSG_${name}: truncated at byte ${off}`);
+  };
+  for (const [field, kind] of fields) {
+    if (kind === 'u64') {
+      need(8);
+      out[field] = Number(body.readBigUInt64LE(off));
+      off += 8;
+    } else if (kind === 'str') {
+      need(4);
+      const len = body.readUInt32LE(off);
+      need(4 + len + 1);
+      out[field] = body.subarray(off + 4, off + 4 + len).toString('utf8');
+      off += 4 + len + 1;
+    } else {
+      throw new RangeError(`MSG_${name}: messages carry no ${kind}`);
+    }
+  }
+  if (off !== body.length) throw new RangeError(`MSG_${name}: ${body.length - off} trailing bytes`);
+  return out as Message;
+}
+
+/** The frames of a byte stream that holds whole frames only (tsrunc-init --run-hook's stdout). */
+export function splitFrames(buf: Buffer): { type: number; body: Buffer }[] {
+  const out: { type: number; body: Buffer }[] = [];
+  let off = 0;
+  while (off < buf.length) {
+    if (off + 8 > buf.length) throw new RangeError(`truncated frame header at byte ${off}`);
+    const type = buf.readUInt32LE(off);
+    const len = buf.readUInt32LE(off + 4);
+    if (off + 8 + len > buf.length) throw new RangeError(`truncated frame at byte ${off}`);
+    out.push({ type, body: buf.subarray(off + 8, off + 8 + len) });
+    off += 8 + len;
+  }
+  return out;
 }
 
 /** The op name of a numeric code, for messages. */
 export function opName(code: number): OpName | undefined {
-  return (Object.keys(OPS) as OpName[]).find((n) => OPS[n].code === code);
+  return (Object.keys(WIRE.ops) as OpName[]).find((n) => WIRE.ops[n].code === code);
+}
+
+/** Each op's fields in wire order (tests and tools walk them). */
+export function opFields(name: OpName): WireFields {
+  return WIRE.ops[name].fields;
 }

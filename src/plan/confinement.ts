@@ -5,7 +5,7 @@
  * host or tsrunc cannot give (AppArmor/SELinux not enabled, Intel RDT). Pure.
  */
 import { TsruncError } from '../errors.js';
-import { MF, SECCOMP_WHEN } from '../native/wire.js';
+import { KEYRING, MF, SECCOMP_WHEN } from '../native/wire.js';
 import type { HostFacts, Linux, PlanOptions, Process, Spec, Step } from './types.js';
 
 /** Where each group of steps goes in the launch (launch.ts splices them in). */
@@ -222,7 +222,8 @@ export function planConfinement(spec: Spec, opts: PlanOptions, host: HostFacts, 
   };
   if (opts.newKeyring) {
     out.afterNamespaces.push({
-      op: { op: 'SESSION_KEYRING', name: `_ses.${opts.containerId ?? ''}`, perm: userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH },
+      // A kernel without keyrings (ENOSYS) has no keyring to leak either: not an error (runc).
+      op: { op: 'SESSION_KEYRING', name: `_ses.${opts.containerId ?? ''}`, perm: userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH, flags: KEYRING.ENOSYS_OK },
       what: 'join a new session keyring',
     });
   }

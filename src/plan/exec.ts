@@ -32,7 +32,7 @@ export function planExec(spec: Spec, containerPid: number, process: Process, cap
   if (forks) steps.push({ op: { op: 'FORK' }, what: 'fork into the pid namespace' });
   // A terminal needs a session of its own to become the controlling terminal.
   if (process.terminal) steps.push({ op: { op: 'SETSID' }, what: 'start a new session' }, ...planConsole(process, false));
-  const identity = planIdentity(process, capLastCap);
+  const identity = planIdentity(process, capLastCap, types.has('user'));
   const argv0 = process.args![0]!;
   const filter = seccomp ? placeSeccomp(identity.steps, process, seccomp) : { privileges: identity.steps, beforeReady: [] };
   steps.push(

@@ -1,10 +1,11 @@
 /**
- * OCI hooks as data: which hooks run, with what argv, env and timeout, and the init
- * steps of the two kinds the init runs itself (createContainer, startContainer).
- * Pure: tsrunc runs the runtime-namespace kinds (src/container/hooks.ts).
+ * OCI hooks as data: which hooks run, with what argv, env and timeout, and their init
+ * steps (OP_RUN_HOOK). All six kinds run through the one hook runner of the init
+ * (native/init/hooks.c): createContainer and startContainer in the container's plan,
+ * the other four through `tsrunc-init --run-hook` (src/container/hooks.ts). Pure.
  */
 import { TsruncError } from '../errors.js';
-import { SYNC } from '../native/wire.js';
+import { HOOK, SYNC } from '../native/wire.js';
 import type { Spec, Step } from './types.js';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
@@ -20,7 +21,7 @@ export interface PlannedHook {
   /** argv, argv[0] included: `args` as given, or [path] when `args` is absent or empty. */
   argv: string[];
   env: string[];
-  timeoutMs: number;
+  timeoutS: number;
   /** `createRuntime hook /usr/bin/x (index 0)`: how errors and warnings name it. */
   what: string;
 }
@@ -37,14 +38,14 @@ export function planHooks(spec: Spec, kind: HookKind): PlannedHook[] {
     for (const s of [h.path, ...argv, ...(h.env ?? [])]) {
       if (s.includes('\0')) throw new TsruncError('EBUNDLE_HOOK', `config.json: ${field}: a string contains a NUL byte`, '');
     }
-    const timeoutS = h.timeout ?? DEFAULT_HOOK_TIMEOUT_S;
+    const timeoutS = h.timeout ?? DEFAULT_HOOK_TIMEOUT_S; // the schema says 1 to 2^31-1
     return {
       kind,
       index,
       path: h.path,
       argv,
       env: [...(h.env ?? [])],
-      timeoutMs: timeoutS * 1000,
+      timeoutS,
       what: `${kind} hook ${h.path} (index ${index})`,
     };
   });
@@ -63,16 +64,18 @@ export function hasCreateRuntimeHooks(spec: Spec): boolean {
 }
 
 /**
- * The init steps of one container-namespace kind: OP_HOOK_STATE fetches the state
- * JSON (when `fetchState`), then one OP_RUN_HOOK per hook. Empty without hooks.
+ * The init steps of hooks: OP_HOOK_STATE fetches the state JSON (when `fetchState`),
+ * then one OP_RUN_HOOK per hook. Empty without hooks. poststart and poststop failures
+ * are warnings (the spec's rule): their hooks carry HOOK.FAILURE_WARNS, so the rest run.
  */
 export function hookSteps(hooks: PlannedHook[], fetchState: boolean): Step[] {
   if (hooks.length === 0) return [];
   const steps: Step[] = [];
   if (fetchState) steps.push(stateStep(hooks[0]!.kind));
   for (const h of hooks) {
+    const warns = h.kind === 'poststart' || h.kind === 'poststop';
     steps.push({
-      op: { op: 'RUN_HOOK', path: h.path, argv: h.argv, envp: h.env, timeoutMs: BigInt(h.timeoutMs), name: h.what },
+      op: { op: 'RUN_HOOK', path: h.path, argv: h.argv, envp: h.env, timeoutS: h.timeoutS, name: h.what, flags: warns ? HOOK.FAILURE_WARNS : 0 },
       what: h.what,
     });
   }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SYNC } from '../native/wire.js';
+import { MASK, SYNC } from '../native/wire.js';
 import { MS } from './flags.js';
 import { planDevices, planMounts, rootPropagation } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
@@ -41,8 +41,9 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
   const ns = planNamespaces(spec);
   const linux = spec.linux ?? {};
   const rootfs = path.resolve(opts.bundleDir, spec.root?.path ?? 'rootfs');
-  const identity = planIdentity(process, host.capLastCap);
-  const confine = planConfinement(spec, opts, host, ns.newUser || ns.has('user') !== undefined);
+  const inUserns = ns.has('user') !== undefined;
+  const identity = planIdentity(process, host.capLastCap, inUserns);
+  const confine = planConfinement(spec, opts, host, inUserns);
   const steps: Step[] = [
     ...confine.first,
     ...ns.early,
@@ -57,7 +58,7 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     { op: { op: 'FIFO_OPEN', path: opts.fifoPath }, what: `open ${opts.fifoPath}` },
     { op: { op: 'PROPAGATION', path: '/', flags: rootPropagation(spec) }, what: 'set the propagation of /' },
     { op: { op: 'ROOTFS', rootfs }, what: `bind mount the root ${rootfs}` },
-    ...labelMounts(planMounts(spec, opts.bundleDir, host), spec, host),
+    ...labelMounts(planMounts(spec, opts.bundleDir, host, inUserns), spec, host),
     ...planDevices(spec, ns.newUser || ns.has('user') === 'joined'),
     // Hooks: prestart + createRuntime (tsrunc, at this rendezvous), then createContainer
     // (the init, in the container's namespaces, paths still resolved in the host's view).
@@ -69,7 +70,9 @@ export function planLaunch(spec: Spec, opts: PlanOptions, host: HostFacts): Laun
     ...sharedRootAgain(spec),
     ...planSysctl(linux.sysctl ?? {}, (t) => ns.has(t) !== undefined),
     ...planConsole(process, true),
-    ...(linux.maskedPaths ?? []).map((p): Step => ({ op: { op: 'MASK_PATH', path: p }, what: `mask ${p}` })),
+    // The host's /dev/null masks; where the kernel cannot clone its detached copy (before
+    // 6.15, known only by trying), the container's own, verified as char 1:3, is as good.
+    ...(linux.maskedPaths ?? []).map((p): Step => ({ op: { op: 'MASK_PATH', path: p, flags: MASK.CONTAINER_DEVNULL_FALLBACK }, what: `mask ${p}` })),
     ...(linux.readonlyPaths ?? []).map((p): Step => ({ op: { op: 'READONLY_PATH', path: p }, what: `make ${p} read-only` })),
     { op: { op: 'CLOSE_DEVNULL' }, what: 'close /dev/null' },
   );

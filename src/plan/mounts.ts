@@ -15,12 +15,13 @@ function clean(dest: string): string {
 }
 
 /** The spec's mounts as init steps, in order. Bind sources are host paths, relative
- * ones to the bundle; destinations are resolved by the init inside the root. */
-export function planMounts(spec: Spec, bundleDir: string, host: HostFacts): Step[] {
-  return (spec.mounts ?? []).map((m, i) => mountStep(m, i, bundleDir, host));
+ * ones to the bundle; destinations are resolved by the init inside the root. In a user
+ * namespace (`inUserns`) a bind remount keeps the flags the kernel locked (MF.KEEP_LOCKED). */
+export function planMounts(spec: Spec, bundleDir: string, host: HostFacts, inUserns: boolean): Step[] {
+  return (spec.mounts ?? []).map((m, i) => mountStep(m, i, bundleDir, host, inUserns));
 }
 
-function mountStep(m: SpecMount, i: number, bundleDir: string, host: HostFacts): Step {
+function mountStep(m: SpecMount, i: number, bundleDir: string, host: HostFacts, inUserns: boolean): Step {
   const field = `config.json: mounts[${i}]`;
   if (!m.destination.startsWith('/')) {
     // runtime-spec 1.x says absolute; runc accepted relative ones against the root.
@@ -42,6 +43,8 @@ function mountStep(m: SpecMount, i: number, bundleDir: string, host: HostFacts):
     }
     mflags |= MF.BIND;
     if (kind === 'file') mflags |= MF.DEST_FILE;
+    // Only a user namespace locks flags (of the host's mounts): elsewhere an EPERM is real.
+    if (inUserns) mflags |= MF.KEEP_LOCKED;
     fstype = '';
   } else if (!fstype) {
     throw new TsruncError('EBUNDLE_MOUNT', `${field}.type: a mount that is not a bind needs a type`, 'set type, e.g. "tmpfs", or add "bind" to options');

@@ -1,4 +1,5 @@
 import { TsruncError } from '../errors.js';
+import { IDENTITY } from '../native/wire.js';
 import { RLIMITS, RLIM_INFINITY } from './flags.js';
 import { capabilityMasks } from './capabilities.js';
 import type { Process, Spec, Step } from './types.js';
@@ -52,15 +53,19 @@ export function searchPath(process: Process): string {
   return entry === undefined ? DEFAULT_PATH : entry.slice(5);
 }
 
-/** The steps that turn the init into the user process, after `start`. */
-export function planIdentity(process: Process, capLastCap: number): { steps: Step[]; warnings: string[] } {
+/** The steps that turn the init into the user process, after `start`. `inUserns`: the
+ * process is in a user namespace (new or joined), whose setgroups may be "deny". */
+export function planIdentity(process: Process, capLastCap: number, inUserns: boolean): { steps: Step[]; warnings: string[] } {
   const { masks, warnings } = capabilityMasks(process, capLastCap);
   const user = process.user ?? { uid: 0, gid: 0 };
+  const groups = user.additionalGids ?? [];
+  // Where setgroups is "deny" even an empty list is refused, and there is nothing to drop.
+  const flags = inUserns && groups.length === 0 ? IDENTITY.SETGROUPS_DENIED_OK : 0;
   const steps: Step[] = [
     { op: { op: 'UMASK', mask: user.umask ?? 0o022 }, what: 'set the umask' },
     { op: { op: 'CAPS_BOUNDING', bounding: masks.bounding }, what: 'drop capabilities from the bounding set' },
     {
-      op: { op: 'IDENTITY', uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [] },
+      op: { op: 'IDENTITY', uid: user.uid, gid: user.gid, groups, flags },
       what: `become uid ${user.uid} gid ${user.gid}`,
     },
     {

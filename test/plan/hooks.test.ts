@@ -24,9 +24,9 @@ describe('planHooks', () => {
       },
     });
     expect(planHooks(spec, 'createRuntime')).toEqual([
-      { kind: 'createRuntime', index: 0, path: '/usr/bin/a', argv: ['zero', 'one'], env: ['K=v=w', 'E='], timeoutMs: 5000, what: 'createRuntime hook /usr/bin/a (index 0)' },
-      { kind: 'createRuntime', index: 1, path: '/usr/bin/b', argv: ['/usr/bin/b'], env: [], timeoutMs: DEFAULT_HOOK_TIMEOUT_S * 1000, what: 'createRuntime hook /usr/bin/b (index 1)' },
-      { kind: 'createRuntime', index: 2, path: '/usr/bin/c', argv: ['/usr/bin/c'], env: [], timeoutMs: DEFAULT_HOOK_TIMEOUT_S * 1000, what: 'createRuntime hook /usr/bin/c (index 2)' },
+      { kind: 'createRuntime', index: 0, path: '/usr/bin/a', argv: ['zero', 'one'], env: ['K=v=w', 'E='], timeoutS: 5, what: 'createRuntime hook /usr/bin/a (index 0)' },
+      { kind: 'createRuntime', index: 1, path: '/usr/bin/b', argv: ['/usr/bin/b'], env: [], timeoutS: DEFAULT_HOOK_TIMEOUT_S, what: 'createRuntime hook /usr/bin/b (index 1)' },
+      { kind: 'createRuntime', index: 2, path: '/usr/bin/c', argv: ['/usr/bin/c'], env: [], timeoutS: DEFAULT_HOOK_TIMEOUT_S, what: 'createRuntime hook /usr/bin/c (index 2)' },
     ]);
     expect(planHooks(spec, 'poststop')).toEqual([]);
   });
@@ -58,7 +58,7 @@ describe('planLaunch with hooks', () => {
     expect(ops.slice(at(`SYNC:${SYNC.HOOKS}`), at('PIVOT_ROOT') + 1)).toEqual([`SYNC:${SYNC.HOOKS}`, 'HOOK_STATE', 'RUN_HOOK', 'RUN_HOOK', 'PIVOT_ROOT']);
     const run = planLaunch(spec, opts, fakeHost).steps.filter((s) => s.op.op === 'RUN_HOOK');
     expect(run[0]).toEqual({
-      op: { op: 'RUN_HOOK', path: '/c1', argv: ['c1', 'x'], envp: ['A=1'], timeoutMs: 2000n, name: 'createContainer hook /c1 (index 0)' },
+      op: { op: 'RUN_HOOK', path: '/c1', argv: ['c1', 'x'], envp: ['A=1'], timeoutS: 2, name: 'createContainer hook /c1 (index 0)', flags: 0 },
       what: 'createContainer hook /c1 (index 0)',
     });
     expect(planLaunch(spec, opts, fakeHost).warnings).toEqual([]);

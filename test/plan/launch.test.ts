@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { IDENTITY, MF } from '../../src/native/wire.js';
+import { planExec } from '../../src/plan/exec.js';
 import { planLaunch } from '../../src/plan/launch.js';
 import { baseSpec, fakeHost } from './fixtures.js';
 
@@ -77,5 +79,31 @@ describe('planLaunch', () => {
     const step = planLaunch(spec, opts, fakeHost).steps.find((s) => s.op.op === 'MOUNT' && s.op.dest === '/etc/hosts')!;
     expect(step.op).toMatchObject({ source: '/b/hosts.file', mflags: 0x1 | 0x2 });
     expect(step.what).toBe('bind mount /b/hosts.file on /etc/hosts');
+  });
+
+  it('tolerates what only a user namespace makes fail, and only there (the init decides nothing)', () => {
+    const userns = (s: ReturnType<typeof baseSpec>) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    };
+    const plan = (mutate: (s: ReturnType<typeof baseSpec>) => void) => {
+      const spec = baseSpec();
+      spec.mounts!.push({ destination: '/etc/hosts', source: 'hosts.file', options: ['rbind', 'ro'] });
+      mutate(spec);
+      const steps = planLaunch(spec, opts, fakeHost).steps;
+      const bind = steps.find((s) => s.op.op === 'MOUNT' && s.op.dest === '/etc/hosts')!.op as { mflags: number };
+      const id = steps.find((s) => s.op.op === 'IDENTITY')!.op as { flags: number };
+      return { keepLocked: (bind.mflags & MF.KEEP_LOCKED) !== 0, setgroupsDenied: id.flags === IDENTITY.SETGROUPS_DENIED_OK };
+    };
+    expect(plan(() => {})).toEqual({ keepLocked: false, setgroupsDenied: false });
+    expect(plan(userns)).toEqual({ keepLocked: true, setgroupsDenied: true });
+    // With groups to set, an EPERM is a real failure, user namespace or not.
+    expect(plan((s) => { userns(s); s.process!.user = { uid: 0, gid: 0, additionalGids: [10] }; })).toEqual({ keepLocked: true, setgroupsDenied: false });
+    // exec into a container with a user namespace joins it: the same rule.
+    const spec = baseSpec();
+    userns(spec);
+    const exec = planExec(spec, 42, spec.process!, 40).steps.find((s) => s.op.op === 'IDENTITY')!.op as { flags: number };
+    expect(exec.flags).toBe(IDENTITY.SETGROUPS_DENIED_OK);
   });
 });

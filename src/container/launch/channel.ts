@@ -7,16 +7,16 @@ import fs from 'node:fs';
 import util from 'node:util';
 import { TsruncError, errnoCode } from '../../errors.js';
 import { errnoName } from '../../native/helper.js';
-import { MSG, STEP_INIT_START, STEP_READ_PLAN, decodeError, encodePlan, frame, opName, type InitError } from '../../native/wire.js';
+import { MSG, STEP, decodeMessage, encodePlan, frame, opName, stateFrame, type Message, type MessageOf } from '../../native/wire.js';
 import type { Step } from '../../plan/types.js';
 
-export type InitMessage =
-  | { type: 'sync'; tag: number }
-  | { type: 'pid'; pid: number }
-  | { type: 'error'; error: InitError }
-  | { type: 'console-fd'; fd: number }
-  | { type: 'seccomp-fd'; fd: number }
-  | { type: 'eof' };
+/** What the init reports when a step fails (MSG_ERROR). */
+export type InitError = MessageOf<'ERROR'>;
+
+/** What the init may send (decoded by the wire table). */
+export type FromInit = Exclude<Message, { msg: 'PLAN' }>;
+/** A message of the init, or the end of the conversation. */
+export type InitMessage = FromInit | { msg: 'EOF' };
 
 export class InitChannel {
   constructor(readonly fd: number) {}
@@ -30,11 +30,9 @@ export class InitChannel {
     this.write(Buffer.from(byte));
   }
 
-  /** A frame: u32 length, then the bytes (the answer to OP_HOOK_STATE). */
-  replyFrame(body: Buffer): void {
-    const head = Buffer.allocUnsafe(4);
-    head.writeUInt32LE(body.length);
-    this.write(Buffer.concat([head, body]));
+  /** The answer to OP_HOOK_STATE: the state frame. */
+  replyState(state: Buffer): void {
+    this.write(stateFrame(state));
   }
 
   private write(buf: Buffer): void {
@@ -62,25 +60,30 @@ export class InitChannel {
 
   next(): InitMessage {
     const head = this.readFull(8);
-    if (!head) return { type: 'eof' };
+    if (!head) return { msg: 'EOF' };
     const type = head.readUInt32LE(0);
     const len = head.readUInt32LE(4);
     if (len > 1 << 20) throw new TsruncError('EINIT', `init sent a message of ${len} bytes`, 'this is a bug in tsrunc');
     const body = len ? this.readFull(len) : Buffer.alloc(0);
-    if (!body) return { type: 'eof' };
-    switch (type) {
-      case MSG.SYNC: return { type: 'sync', tag: Number(body.readBigUInt64LE(0)) };
-      case MSG.PID: return { type: 'pid', pid: Number(body.readBigUInt64LE(0)) };
-      case MSG.ERROR: return { type: 'error', error: decodeError(body) };
-      case MSG.CONSOLE_FD: return { type: 'console-fd', fd: Number(body.readBigUInt64LE(0)) };
-      case MSG.SECCOMP_FD: return { type: 'seccomp-fd', fd: Number(body.readBigUInt64LE(0)) };
-      default: throw new TsruncError('EINIT', `init sent an unknown message type ${type}`, 'this is a bug in tsrunc');
-    }
+    if (!body) return { msg: 'EOF' };
+    return decodeInitMessage(type, body);
   }
 
   close(): void {
     fs.closeSync(this.fd);
   }
+}
+
+/** A message of the init, decoded by the wire table; anything else is a bug. */
+export function decodeInitMessage(type: number, body: Buffer): FromInit {
+  let msg: Message | undefined;
+  try {
+    msg = decodeMessage(type, body);
+  } catch (e) {
+    throw new TsruncError('EINIT', `init sent a malformed message: ${e instanceof Error ? e.message : String(e)}`, 'this is a bug in tsrunc');
+  }
+  if (msg === undefined || msg.msg === 'PLAN') throw new TsruncError('EINIT', `init sent an unexpected message type ${type}`, 'this is a bug in tsrunc');
+  return msg;
 }
 
 function errnoText(errno: number): string {
@@ -107,20 +110,19 @@ export function initFailure(err: InitError, steps: readonly Step[]): TsruncError
   const step = steps[err.step];
   const name = opName(err.op) ?? 'unknown';
   if (name === 'RUN_HOOK' && err.detail) {
-    // The detail names the hook: `createContainer hook /x (index 0) exited with status 3: …`.
-    // ECHILD (exit status, signal) and ETIMEDOUT say it all; other errnos are the init's own trouble.
-    const msg = err.errno === 10 || err.errno === 110 ? err.detail : `${err.detail}: ${errnoText(err.errno)}`;
-    return new TsruncError('EHOOK', msg, 'the hook failed: check its path, args and env in config.json, and what it printed');
+    // The hook runner (native/init/hooks.c) words every failure itself, naming the hook:
+    // `createContainer hook /x (index 0) exited with status 3: …`.
+    return new TsruncError('EHOOK', err.detail, 'the hook failed: check its path, args and env in config.json, and what it printed');
   }
   if (name === 'RESOLVE_EXEC' && err.detail) {
     return new TsruncError('EINIT_EXEC', err.detail, 'check process.args[0] and PATH in process.env; the program must exist in the root filesystem');
   }
-  const what = err.step === STEP_READ_PLAN ? 'read the plan' : err.step === STEP_INIT_START ? 'start the init' : step?.what ?? `step ${err.step} (${name})`;
+  const what = err.step === STEP.READ_PLAN ? 'read the plan' : err.step === STEP.INIT_START ? 'start the init' : step?.what ?? `step ${err.step} (${name})`;
   const detail = err.detail ? ` (${err.detail})` : '';
   const hint = name === 'MOUNT' || name === 'ROOTFS'
     ? 'check the mount\'s source, type and options in config.json'
-    : name === 'RLIMIT' && err.errno === 1
+    : name === 'RLIMIT' && err.errnum === 1
       ? 'raising a hard limit above the caller\'s needs CAP_SYS_RESOURCE: lower it in process.rlimits'
       : '';
-  return new TsruncError(INIT_CODE[name] ?? 'EINIT', `${what}: ${errnoText(err.errno)}${detail}`, hint);
+  return new TsruncError(INIT_CODE[name] ?? 'EINIT', `${what}: ${errnoText(err.errnum)}${detail}`, hint);
 }

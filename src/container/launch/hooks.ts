@@ -1,23 +1,19 @@
 /**
- * The hooks tsrunc runs itself, in the runtime namespace: prestart and createRuntime
- * (at the HOOKS rendezvous of create), poststart (start), poststop (delete). The
- * container-namespace kinds run in the init (native/init/hooks.c).
- *
- * Each hook: argv and env exactly as given, the OCI state JSON on stdin (a hook that
- * exits without reading it is fine), stdout and stderr into an unlinked temporary
- * file (a pipe would keep us waiting for anything the hook left running), its own
- * process group, killed as a whole at the timeout and, whatever happened, once the
- * hook has exited. Hooks inherit tsrunc's working directory, as the init's do.
+ * The hooks tsrunc runs in the runtime's namespaces: prestart and createRuntime (at the
+ * HOOKS rendezvous of create), poststart (start), poststop (delete). tsrunc does not run
+ * them itself: it asks the one hook runner (native/init/hooks.c, the same that runs the
+ * container's createContainer and startContainer hooks) through `tsrunc-init
+ * --run-hook`, with the plan steps of src/plan/hooks.ts and the state JSON, so that all
+ * six kinds share one timeout and process-group rule and one wording of failures.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { TsruncError, errnoCode } from '../../errors.js';
-import { planHooks, type HookKind, type PlannedHook } from '../../plan/hooks.js';
+import { spawnSync } from 'node:child_process';
+import { TsruncError } from '../../errors.js';
+import { initPath } from '../../native/paths.js';
+import { HOOK, MSG, encodePlan, frame, splitFrames, stateFrame } from '../../native/wire.js';
+import { hookSteps, planHooks, type HookKind } from '../../plan/hooks.js';
 import type { Spec } from '../../spec/generated/types.js';
 import { SPEC_VERSION } from '../../spec/version.js';
+import { decodeInitMessage, initFailure } from './channel.js';
 import type { ContainerRecord, Status } from '../state/record.js';
 
 /** The runtime-spec State passed to hooks. */
@@ -43,75 +39,34 @@ export function hookState(rec: ContainerRecord, status: Status): HookState {
   return state;
 }
 
-const TAIL_BYTES = 600;
-
-/** Runs one hook; undefined when it succeeded, else what went wrong (naming the hook). */
-export function runHook(hook: PlannedHook, stateJson: string): string | undefined {
-  const outPath = path.join(os.tmpdir(), `tsrunc-hook-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
-  const out = fs.openSync(outPath, 'wx+', 0o600);
-  fs.unlinkSync(outPath);
-  let pid: number | undefined;
-  try {
-    const env: Record<string, string> = {};
-    for (const kv of hook.env) {
-      const eq = kv.indexOf('=');
-      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
-    // `detached` (setsid: its own process group, which we kill as a whole) works for
-    // spawnSync too, though @types/node leaves it out of SpawnSyncOptions.
-    const options: SpawnSyncOptions & { detached: boolean } = {
-      argv0: hook.argv[0]!,
-      env,
-      input: stateJson,
-      timeout: hook.timeoutMs,
-      killSignal: 'SIGKILL',
-      detached: true,
-      stdio: ['pipe', out, out],
-    };
-    const r = spawnSync(hook.path, hook.argv.slice(1), options);
-    pid = r.pid || undefined;
-    const tail = outputTail(out);
-    const said = tail ? `: ${tail}` : '';
-    const code = errnoCode(r.error);
-    if (code === 'ETIMEDOUT') return `${hook.what} timed out after ${hook.timeoutMs / 1000} s${said}`;
-    // EPIPE: the hook exited (or closed its stdin) before reading all of the state: fine.
-    if (r.error && code !== 'EPIPE') return `${hook.what} could not be run: ${code ?? r.error.message}${code === 'ENOENT' ? ' (no such file or directory)' : ''}`;
-    if (r.signal) return `${hook.what} killed by signal ${r.signal}${said}`;
-    if (r.status !== 0) return `${hook.what} exited with status ${r.status}${said}`;
-    return undefined;
-  } finally {
-    if (pid !== undefined) {
-      try { process.kill(-pid, 'SIGKILL'); } catch { /* ESRCH: nothing left in its group */ }
-    }
-    fs.closeSync(out);
-  }
-}
-
-function outputTail(fd: number): string {
-  const size = fs.fstatSync(fd).size;
-  const n = Math.min(size, TAIL_BYTES);
-  if (n === 0) return '';
-  const buf = Buffer.alloc(n);
-  fs.readSync(fd, buf, 0, n, size - n);
-  return buf.toString('utf8').trim().replace(/\s*\n\s*/g, ' ');
-}
-
 /**
  * Runs the hooks of `kinds` in order with the state of `rec`. A failure of a kind that
  * must stop the operation (prestart, createRuntime) throws EHOOK naming the hook and
- * runs no further hook; poststart and poststop failures are warnings and the rest run.
+ * runs no further hook; poststart and poststop failures are warnings and the rest run
+ * (the plan marks them so). Without hooks nothing is spawned.
  */
 export function runHooks(spec: Spec, kinds: HookKind[], rec: ContainerRecord, status: Status, warn: (msg: string) => void): void {
   const hooks = kinds.flatMap((k) => planHooks(spec, k));
   if (hooks.length === 0) return;
-  const stateJson = JSON.stringify(hookState(rec, status));
-  for (const hook of hooks) {
-    const failure = runHook(hook, stateJson);
-    if (failure === undefined) continue;
-    if (hook.kind === 'poststart' || hook.kind === 'poststop') {
-      warn(failure);
-      continue;
-    }
-    throw new TsruncError('EHOOK', failure, 'the hook failed: check its path, args and env in config.json, and what it printed');
+  const steps = hookSteps(hooks, false);
+  // What the socket would carry: the plan, then the answer to OP_HOOK_STATE.
+  const input = Buffer.concat([
+    frame(MSG.PLAN, encodePlan(steps.map((s) => s.op))),
+    stateFrame(Buffer.from(JSON.stringify(hookState(rec, status)))),
+  ]);
+  // The runner enforces each hook's timeout itself; its stdout holds only MSG_ERROR frames.
+  const r = spawnSync(initPath(), ['--run-hook'], { input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+  for (const { type, body } of splitFrames(r.stdout ?? Buffer.alloc(0))) {
+    const msg = decodeInitMessage(type, body);
+    if (msg.msg !== 'ERROR') continue;
+    const op = steps[msg.step]?.op;
+    if (op?.op === 'RUN_HOOK' && (Number(op.flags) & HOOK.FAILURE_WARNS)) warn(initFailure(msg, steps).message);
+    else throw initFailure(msg, steps); // the runner stopped there
+  }
+  if (r.error || r.status !== 0) {
+    const how = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
+    const said = r.stderr?.toString().trim();
+    throw new TsruncError('EHOOK', `${kinds.join(', ')} hooks: the hook runner (${initPath()} --run-hook) failed: ${how}${said ? `: ${said}` : ''}`,
+      'check that native/build/tsrunc-init exists (npm run build)');
   }
 }

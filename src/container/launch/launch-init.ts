@@ -4,10 +4,9 @@
  * detaches. Shared by create and exec; each says what happens at each point.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { TsruncError, errnoCode } from '../../errors.js';
 import { helper } from '../../native/helper.js';
-import { nativeDir } from '../../native/paths.js';
+import { initPath } from '../../native/paths.js';
 import { SYNC } from '../../native/wire.js';
 import type { IdMapping, LaunchPlan } from '../../plan/types.js';
 import { InitChannel, initFailure } from './channel.js';
@@ -50,7 +49,7 @@ export function launchInit(plan: LaunchPlan, hooks: LaunchHooks): Launched {
   try {
     if (hooks.cgroupDir) cgroupFd = h.openDirPath(hooks.cgroupDir);
     spawned = h.spawn({
-      initPath: path.join(nativeDir(), 'tsrunc-init'),
+      initPath: initPath(),
       sockFd: childFd,
       preserveFds: hooks.preserveFds,
       cloneFlags: plan.cloneFlags,
@@ -113,8 +112,8 @@ function converse(chan: InitChannel, plan: LaunchPlan, cur: Launched, hooks: Lau
   let ready = false;
   for (;;) {
     const msg = chan.next();
-    switch (msg.type) {
-      case 'pid': {
+    switch (msg.msg) {
+      case 'PID': {
         // The init forked: its parent (our child) exits now; reap it here, so that no
         // zombie of ours is left for the engine's subreaper to find.
         const intermediate = cur.pidfd;
@@ -124,9 +123,9 @@ function converse(chan: InitChannel, plan: LaunchPlan, cur: Launched, hooks: Lau
         hooks.onPid?.(msg.pid);
         break;
       }
-      case 'sync':
+      case 'SYNC':
         if (msg.tag === SYNC.HOOK_STATE) {
-          chan.replyFrame(Buffer.from(hooks.onHookState?.(cur.pid) ?? '{}'));
+          chan.replyState(Buffer.from(hooks.onHookState?.(cur.pid) ?? '{}'));
           break;
         }
         if (msg.tag === SYNC.HOOKS) hooks.onHooks?.(cur.pid);
@@ -137,14 +136,14 @@ function converse(chan: InitChannel, plan: LaunchPlan, cur: Launched, hooks: Lau
         }
         chan.reply('g');
         break;
-      case 'console-fd': {
+      case 'CONSOLE_FD': {
         const master = helper().pidfdGetfd(cur.pidfd, msg.fd);
         if (hooks.onConsole) hooks.onConsole(master);
         else fs.closeSync(master);
         chan.reply('g');
         break;
       }
-      case 'seccomp-fd': {
+      case 'SECCOMP_FD': {
         const fd = helper().pidfdGetfd(cur.pidfd, msg.fd);
         try {
           hooks.onSeccompFd?.(cur.pid, fd);
@@ -154,9 +153,9 @@ function converse(chan: InitChannel, plan: LaunchPlan, cur: Launched, hooks: Lau
         chan.reply('g');
         break;
       }
-      case 'error':
-        throw initFailure(msg.error, plan.steps);
-      case 'eof':
+      case 'ERROR':
+        throw initFailure(msg, plan.steps);
+      case 'EOF':
         if (ready) return;
         throw new TsruncError('EINIT', 'the container init exited before the container was created',
           'run with --debug and check the kernel log (dmesg) for what killed it');
